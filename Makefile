@@ -1,0 +1,59 @@
+# The two commands a reader needs are `make book` and `make test`; both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The venv's tools come first on PATH for every recipe (jupyter, the kernel, ruff, ...).
+export PATH := $(abspath $(BIN)):$(PATH)
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+
+.PHONY: help venv book test lint unit nbval execute lab clean bench
+
+help:
+	@echo "make book     build the website into _build/html (from the stored notebook outputs)"
+	@echo "make test     ruff, pytest, nbval (strict) over every notebook, and the website build"
+	@echo "make execute  re-run every notebook top to bottom in a fresh kernel, in place"
+	@echo "make lab      open the notebooks in JupyterLab"
+	@echo "make bench    run the benchmark scripts"
+
+# Created once, and again whenever requirements.txt or pyproject.toml change.
+$(BIN)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+book: venv
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The website is in _build/html; open _build/html/index.html"
+
+test: lint unit nbval
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	test -f _build/html/index.html
+
+lint: venv
+	$(BIN)/ruff check bpkit tests benchmarks
+
+unit: venv
+	$(BIN)/python -m pytest tests
+
+nbval: venv
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+		-p no:cacheprovider $(NOTEBOOKS)
+
+execute: venv
+	for nb in $(NOTEBOOKS); do \
+		echo "executing $$nb"; \
+		$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
+	done
+
+lab: venv
+	$(BIN)/jupyter lab book/
+
+bench: venv
+	for script in $(sort $(wildcard benchmarks/*.py)); do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf _build

@@ -1,0 +1,201 @@
+r"""Gradient checking: compare a backward pass with centered finite differences.
+
+The centered difference :math:`\frac{f(\theta + h) - f(\theta - h)}{2h}` has error
+:math:`O(h^2)` (the forward difference only :math:`O(h)`), so with :math:`h = 10^{-5}` in
+float64 a correct backward pass agrees to about :math:`10^{-8}` or better.
+
+The checks weight the layer output by a *random* upstream gradient ``dy`` and compare the
+gradients of :math:`f = \sum y \odot dy`: with ``dy`` all ones, a backward pass that mixes
+up two outputs would still pass.
+
+Every check returns a :class:`GradCheckReport`, a dict from parameter name to
+:class:`GradCheck`, with the analytic and numeric arrays and the errors per element, so a
+notebook can show where a gradient is wrong, not only that it is.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["centered_difference", "numerical_gradient", "rel_error", "GradCheck",
+           "GradCheckReport", "check_layer", "check_loss", "check_model"]
+
+
+def centered_difference(f, x: float, h: float = 1e-5) -> float:
+    r"""Derivative of a scalar function of one number: :math:`(f(x+h) - f(x-h)) / 2h`."""
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    r"""Gradient of the scalar ``f()`` with respect to every element of the array ``x``.
+
+    ``f`` takes no arguments and reads ``x``, which is perturbed in place one element at a
+    time, :math:`(f(x + h e_i) - f(x - h e_i)) / 2h`, and restored afterwards. Costs two
+    calls of ``f`` per element. Returns a float64 array of ``x``'s shape.
+    """
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        f_plus = float(f())
+        x[i] = old - h
+        f_minus = float(f())
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def rel_error(a, b, floor: float = 1e-8) -> float:
+    r"""Relative error :math:`\max_i |a_i - b_i| \,/\, \max(\text{floor}, \max|a| + \max|b|)`.
+
+    Scaled by the size of the whole gradient, so an element that is zero in both does not
+    turn round-off into a large ratio. About 1e-7 or less means the two agree (float64).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error: shapes differ, {a.shape} and {b.shape}")
+    if a.size == 0:
+        return 0.0
+    scale = max(floor, float(np.max(np.abs(a)) + np.max(np.abs(b))))
+    return float(np.max(np.abs(a - b)) / scale)
+
+
+@dataclass
+class GradCheck:
+    """One array's check: analytic (backward) against numeric (finite differences)."""
+
+    name: str
+    analytic: np.ndarray
+    numeric: np.ndarray
+
+    @property
+    def rel_error(self) -> float:
+        return rel_error(self.analytic, self.numeric)
+
+    @property
+    def max_abs_error(self) -> float:
+        return float(np.max(np.abs(self.analytic - self.numeric))) if self.numeric.size else 0.0
+
+    @property
+    def elementwise(self) -> np.ndarray:
+        """|analytic - numeric| / max(1e-8, |analytic| + |numeric|), element by element."""
+        a, n = self.analytic, self.numeric
+        return np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n))
+
+    @property
+    def worst_index(self) -> tuple:
+        """Index of the element with the largest absolute difference."""
+        diff = np.abs(self.analytic - self.numeric)
+        return tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape))
+
+
+class GradCheckReport(dict):
+    """A dict ``name -> GradCheck`` with a summary."""
+
+    @property
+    def max_rel_error(self) -> float:
+        return max((c.rel_error for c in self.values()), default=0.0)
+
+    def passed(self, tol: float = 1e-7) -> bool:
+        return self.max_rel_error < tol
+
+    def table(self) -> str:
+        """A plain-text table: one row per array, its shape and errors."""
+        rows = [f"{'array':<10} {'shape':<12} {'rel. error':>11} {'max |diff|':>11}"]
+        for c in self.values():
+            rows.append(f"{c.name:<10} {str(c.analytic.shape):<12} "
+                        f"{c.rel_error:>11.2e} {c.max_abs_error:>11.2e}")
+        return "\n".join(rows)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def _repr_pretty_(self, p, cycle):  # IPython shows the table, not a dict of arrays
+        p.text(self.table())
+
+
+def _warn_float32(*arrays) -> None:
+    if any(np.asarray(a).dtype == np.float32 for a in arrays):
+        warnings.warn("gradient check in float32: round-off in f(x+h) - f(x-h) is about "
+                      "1e-7 * |f| / h, so expect relative errors near 1e-3 even for a "
+                      "correct backward pass; check in float64", stacklevel=3)
+
+
+def _warn_kinks(layers, h: float, scale: float = 10.0) -> None:
+    for layer in layers:
+        x = getattr(layer, "x", None)
+        for k in getattr(layer, "kinks", ()):
+            if x is None:
+                continue
+            near = int(np.sum(np.abs(np.asarray(x) - k) < scale * h))
+            if near:
+                warnings.warn(f"{layer!r}: {near} input value(s) lie within {scale * h:g} of "
+                              f"the kink at {k}; a finite-difference step may cross it and "
+                              "average the two slopes there, so a large error at those "
+                              "elements does not mean the backward pass is wrong",
+                              stacklevel=3)
+
+
+def check_layer(layer, x: np.ndarray, rng: np.random.Generator | None = None,
+                h: float = 1e-5) -> GradCheckReport:
+    """Check ``layer.backward`` for the input and every parameter.
+
+    Uses a random upstream gradient ``dy`` (from ``rng``, seed 0 if omitted). Returns a
+    report with entries ``"x"`` and one per key of ``layer.params``.
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    x = np.array(x, copy=True)
+    _warn_float32(x, *layer.params.values())
+    y = layer.forward(x)
+    dy = rng.standard_normal(np.shape(y))
+    dx = np.array(layer.backward(dy.astype(np.asarray(y).dtype)), dtype=np.float64)
+    analytic = {k: np.array(g, dtype=np.float64) for k, g in layer.grads.items()}
+    _warn_kinks([layer], h)
+
+    def f():
+        return np.sum(np.asarray(layer.forward(x), dtype=np.float64) * dy)
+
+    report = GradCheckReport()
+    report["x"] = GradCheck("x", dx, numerical_gradient(f, x, h))
+    for k, p in layer.params.items():
+        report[k] = GradCheck(k, analytic[k], numerical_gradient(f, p, h))
+    layer.forward(x)  # leave the layer's cache as it was after the analytic pass
+    return report
+
+
+def check_loss(loss, y: np.ndarray, t: np.ndarray, h: float = 1e-5) -> GradCheckReport:
+    """Check ``loss.backward()`` (dL/dy) against finite differences of ``loss(y, t)``."""
+    y = np.array(y, dtype=np.float64, copy=True)
+    loss.forward(y, t)
+    analytic = np.array(loss.backward(), dtype=np.float64)
+    report = GradCheckReport()
+    report["y"] = GradCheck("y", analytic, numerical_gradient(lambda: loss.forward(y, t), y, h))
+    return report
+
+
+def check_model(model, loss, x: np.ndarray, t: np.ndarray,
+                h: float = 1e-5) -> GradCheckReport:
+    """Check every parameter gradient of ``model`` under ``loss`` on the batch ``(x, t)``.
+
+    The model's backward is run once on ``loss.backward()``; each parameter is then
+    perturbed element by element and the loss recomputed. Entries are named as in
+    ``model.params`` (``"0.W"``, ``"0.b"``, ...).
+    """
+    params = model.params
+    _warn_float32(x, *params.values())
+    loss.forward(model.forward(x), t)
+    model.backward(loss.backward())
+    analytic = {k: np.array(g, dtype=np.float64) for k, g in model.grads.items()}
+    _warn_kinks(getattr(model, "layers", []), h)
+
+    def f():
+        return loss.forward(model.forward(x), t)
+
+    report = GradCheckReport()
+    for k, p in params.items():
+        report[k] = GradCheck(k, analytic[k], numerical_gradient(f, p, h))
+    return report

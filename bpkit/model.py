@@ -1,0 +1,78 @@
+"""Sequential: layers applied one after another, and back again in reverse."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_batch
+from .layers import Layer
+
+__all__ = ["Sequential"]
+
+
+class Sequential:
+    r"""A chain of layers: :math:`y = f_L(\dots f_2(f_1(x)))`.
+
+    ``forward`` runs the layers in order; ``backward(dy)`` runs their backward passes in
+    reverse, each turning dL/d(its output) into dL/d(its input), and returns dL/dx.
+
+    ``params`` and ``grads`` gather every layer's arrays under names ``"<i>.<key>"``
+    (``"0.W"`` is the first layer's weight matrix). They are the layers' own arrays, not
+    copies: an optimizer that updates ``params[k]`` in place updates the layer.
+    """
+
+    def __init__(self, *layers: Layer):
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        if not layers:
+            raise ValueError("Sequential needs at least one layer, got none")
+        seen = set()
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential: item {i} is a {type(layer).__name__}, "
+                                "not a bpkit Layer")
+            if id(layer) in seen:
+                raise ValueError(f"Sequential: layer {i} ({layer!r}) appears twice; each "
+                                 "layer keeps the input of its last forward, so use a new "
+                                 "layer object for each position")
+            seen.add(id(layer))
+        self.layers = list(layers)
+
+    def __repr__(self) -> str:
+        inner = ",\n".join(f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        return f"Sequential(\n{inner}\n)"
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Run every layer in order; x ``(N, n_in)`` -> y ``(N, n_out)``."""
+        first = self.layers[0]
+        x = as_batch(x, "Sequential", getattr(first, "dtype", None))
+        for i, layer in enumerate(self.layers):
+            try:
+                x = layer.forward(x)
+            except ValueError as err:
+                raise ValueError(f"layer {i} of the model: {err}") from None
+        return x
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        """Run every layer's backward in reverse; dL/dy -> dL/dx, filling ``grads``."""
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
+        return dy
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                for k, v in layer.params.items()}
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                for k, v in layer.grads.items()}
+
+    @property
+    def n_params(self) -> int:
+        """The number of scalar parameters."""
+        return sum(v.size for v in self.params.values())

@@ -36,13 +36,13 @@ def as_batch(x, where: str, dtype=None) -> np.ndarray:
     return x
 
 
-def check_finite(x: np.ndarray, what: str) -> None:
-    """Raise ValueError naming ``what`` if ``x`` holds NaN or infinity."""
+def check_finite(x: np.ndarray, what: str, hint: str = "") -> None:
+    """Raise ValueError naming ``what`` (and adding ``hint``) if ``x`` holds NaN or inf."""
     if not np.isfinite(x).all():
         bad = np.argwhere(~np.isfinite(x))
         first = tuple(int(i) for i in bad[0])
         raise ValueError(f"{what} holds {len(bad)} non-finite value(s) (NaN or inf), "
-                         f"the first at index {first}: {x[first]}")
+                         f"the first at index {first}: {x[first]}" + (f"; {hint}" if hint else ""))
 
 
 def check_positive(value, what: str) -> float:

@@ -120,7 +120,7 @@ class Linear(Layer):
         return z
 
     def backward(self, dz):
-        dz = self._check_dy(dz, (self.x.shape[0], self.n_out))
+        dz = self._check_dy(dz, None if self.x is None else (self.x.shape[0], self.n_out))
         np.matmul(dz.T, self.x, out=self.grads["W"])
         np.sum(dz, axis=0, out=self.grads["b"])
         return dz @ self.W

@@ -30,8 +30,8 @@ class Loss:
                              f"got shape {y.shape}")
         if not np.issubdtype(y.dtype, np.floating):
             y = y.astype(np.float64)
-        check_finite(y, f"{self!r}: the predictions (a diverged model? try a smaller "
-                        "learning rate)")
+        check_finite(y, f"{self!r}: the predictions",
+                     "during training this means the model diverged: try a smaller learning rate")
         return y
 
     def _same_shape_targets(self, t, y: np.ndarray) -> np.ndarray:

@@ -17,11 +17,11 @@ def train_step(model, loss, optimizer, x, t) -> float:
     Returns the loss *before* the step. Raises :class:`DivergenceError` with a hint when
     the loss is not finite, instead of letting NaN spread through the parameters.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below, with a hint
         y = model.forward(x)
-    if not np.isfinite(y).all():
-        raise DivergenceError(_hint("the model's output", optimizer))
-    value = loss.forward(y, t)
+        if not np.isfinite(y).all():
+            raise DivergenceError(_hint("the model's output", optimizer))
+        value = loss.forward(y, t)
     if not np.isfinite(value):
         raise DivergenceError(_hint(f"the loss ({value})", optimizer))
     model.backward(loss.backward())

@@ -119,11 +119,17 @@ class Linear(Layer):
         z += self.b
         return z
 
-    def backward(self, dz):
+    def backward(self, dz, need_dx: bool = True):
+        """Fill ``grads`` from dz = dL/dz and return dx = dL/dx.
+
+        With ``need_dx=False`` (the first layer of a model, whose input is data, not
+        something learned) dx is not computed and None is returned: that skips the
+        largest matrix product of a typical backward pass.
+        """
         dz = self._check_dy(dz, None if self.x is None else (self.x.shape[0], self.n_out))
         np.matmul(dz.T, self.x, out=self.grads["W"])
         np.sum(dz, axis=0, out=self.grads["b"])
-        return dz @ self.W
+        return dz @ self.W if need_dx else None
 
 
 # ------------------------------------------------------------------- activations

@@ -134,13 +134,11 @@ class SoftmaxCrossEntropy(Loss):
         z = self._predictions(z)
         n, k = z.shape
         t = np.asarray(t)
-        if t.shape == (n,) and (np.issubdtype(t.dtype, np.integer) or t.dtype == np.bool_):
+        labels = t.shape == (n,) and (np.issubdtype(t.dtype, np.integer) or t.dtype == np.bool_)
+        if labels:
             if t.min() < 0 or t.max() >= k:
                 raise ValueError(f"{self!r}: class labels must lie in 0..{k - 1} for {k} "
                                  f"logits, got labels from {t.min()} to {t.max()}")
-            onehot = np.zeros_like(z)
-            onehot[np.arange(n), t] = 1
-            t = onehot
         elif t.shape == (n, k):
             t = self._same_shape_targets(t, z)
         else:
@@ -148,11 +146,20 @@ class SoftmaxCrossEntropy(Loss):
                              f"probabilities of shape ({n}, {k}); got shape {t.shape} "
                              f"and dtype {t.dtype}")
         shifted = z - z.max(axis=1, keepdims=True)
-        log_sum = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-        log_p = shifted - log_sum
-        self.y, self.t, self.p = z, t, np.exp(log_p)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        self.y, self.t, self.p = z, t, e / total
+        log_p = shifted - np.log(total)                   # log softmax(z), computed stably
+        if labels:  # t is one-hot: only the log-probability of the true class counts
+            return float(-np.sum(log_p[np.arange(n), t]) / n)
         return float(-np.sum(t * log_p) / n)
 
     def backward(self):
         self._check_called()
-        return (self.p - self.t) / self.y.shape[0]
+        n = self.y.shape[0]
+        if self.t.ndim == 1:  # integer labels: subtract the one-hot row without building it
+            dz = self.p.copy()
+            dz[np.arange(n), self.t] -= 1
+            dz /= n
+            return dz
+        return (self.p - self.t) / n

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_batch
-from .layers import Layer
+from .layers import Layer, Linear
 
 __all__ = ["Sequential"]
 
@@ -47,8 +47,8 @@ class Sequential:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Run every layer in order; x ``(N, n_in)`` -> y ``(N, n_out)``."""
-        first = self.layers[0]
-        x = as_batch(x, "Sequential", getattr(first, "dtype", None))
+        if not isinstance(self.layers[0], Linear):  # a Linear layer checks its own input
+            x = as_batch(x, "Sequential")
         for i, layer in enumerate(self.layers):
             try:
                 x = layer.forward(x)
@@ -56,11 +56,18 @@ class Sequential:
                 raise ValueError(f"layer {i} of the model: {err}") from None
         return x
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
-        """Run every layer's backward in reverse; dL/dy -> dL/dx, filling ``grads``."""
-        for layer in reversed(self.layers):
+    def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """Run every layer's backward in reverse; dL/dy -> dL/dx, filling ``grads``.
+
+        Training needs only the parameter gradients: ``need_dx=False`` lets a first
+        ``Linear`` layer skip computing dL/dx (the data's gradient), and returns None.
+        """
+        for layer in reversed(self.layers[1:]):
             dy = layer.backward(dy)
-        return dy
+        first = self.layers[0]
+        if need_dx or not isinstance(first, Linear):
+            return first.backward(dy)
+        return first.backward(dy, need_dx=False)
 
     @property
     def params(self) -> dict[str, np.ndarray]:

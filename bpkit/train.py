@@ -24,7 +24,7 @@ def train_step(model, loss, optimizer, x, t) -> float:
         value = loss.forward(y, t)
     if not np.isfinite(value):
         raise DivergenceError(_hint(f"the loss ({value})", optimizer))
-    model.backward(loss.backward())
+    model.backward(loss.backward(), need_dx=False)  # dL/dx of the data is not needed
     optimizer.step()
     return value
 

@@ -60,3 +60,38 @@ def test_gradcheck_warns_in_float32():
 def test_gradcheck_warns_near_relu_kink():
     with pytest.warns(UserWarning, match="kink at 0"):
         bp.check_layer(bp.ReLU(), np.array([[1e-7, 1.0]]))
+
+
+def test_float32_after_a_training_step_of_the_benchmark_mlp():
+    rng = np.random.default_rng(3)
+    sizes = (784, 256, 128, 10)
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(bp.Linear(n_in, n_out, rng=rng, init="he", dtype=np.float32))
+        if i < 2:
+            layers.append(bp.ReLU())
+    model = bp.Sequential(*layers)
+    x = rng.standard_normal((16, 784), dtype=np.float32)
+    loss = bp.SoftmaxCrossEntropy()
+    value = bp.train_step(model, loss, bp.SGD(model, lr=0.01), x, rng.integers(0, 10, 16))
+    assert np.isfinite(value)
+    for layer in model.layers:  # every activation (each layer's cached input)
+        assert layer.x.dtype == np.float32, layer
+    assert loss.p.dtype == np.float32 and loss.backward().dtype == np.float32
+    for name, p in model.params.items():
+        assert p.dtype == np.float32, name
+        assert model.grads[name].dtype == np.float32, name
+    assert model.grads["0.W"].any()  # the first layer was trained though its dx was skipped
+
+
+def test_need_dx_false_skips_only_the_input_gradient():
+    rng = np.random.default_rng(4)
+    model = bp.Sequential(bp.Linear(3, 4, rng=rng), bp.Tanh(), bp.Linear(4, 2, rng=rng))
+    x, dy = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    model.forward(x)
+    dx = model.backward(dy)
+    full = {k: g.copy() for k, g in model.grads.items()}
+    assert dx.shape == (5, 3)
+    assert model.backward(dy, need_dx=False) is None
+    for k, g in model.grads.items():
+        np.testing.assert_array_equal(g, full[k])

@@ -1,0 +1,268 @@
+"""How fast does bpkit train an MLP, measured against the floor of its matrix products?
+
+One epoch of a 784-256-128-10 ReLU MLP, softmax cross-entropy, plain SGD, float32, on
+20,000 synthetic examples, timed for:
+
+- floor:   only the forward and backward matrix products (what any implementation must do);
+- bpkit:   ``Sequential`` + ``SoftmaxCrossEntropy`` + ``SGD`` through ``train_step``;
+- numpy:   a plain hand-written NumPy loop, written the way a tutorial would;
+- pytorch: ``torch.nn`` on the CPU, if torch is installed;
+- sklearn: ``MLPClassifier.partial_fit``, if scikit-learn is installed.
+
+The implementations are timed interleaved, in one process, and the median over the repeats
+is reported in ms per epoch and as a ratio to the floor. Then bpkit's memory: the peak of
+what it allocates while training (tracemalloc) and the resident memory after each epoch.
+
+Run: ``python benchmarks/train_mlp.py`` (or ``make bench``); ``--quick`` for a short run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+
+import bpkit as bp
+
+SIZES = (784, 256, 128, 10)
+N_SAMPLES = 20_000
+LR = 0.01
+DTYPE = np.float32
+
+
+def make_data(n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, SIZES[0]), dtype=DTYPE)
+    y = rng.integers(0, SIZES[-1], n)
+    return x, y
+
+
+def init_weights(seed: int = 1):
+    """He-initialised (n_out, n_in) weights and zero biases, shared by every contender."""
+    rng = np.random.default_rng(seed)
+    ws = [(rng.standard_normal((o, i)) * np.sqrt(2 / i)).astype(DTYPE)
+          for i, o in zip(SIZES[:-1], SIZES[1:], strict=True)]
+    bs = [np.zeros(o, DTYPE) for o in SIZES[1:]]
+    return ws, bs
+
+
+# ----------------------------------------------------------------------- contenders
+
+
+def floor_epoch(state, x, y, batch):
+    """Only the matrix products of a forward and backward pass (no dx for the input)."""
+    ws, dzs = state
+    for i in range(0, len(x), batch):
+        a = x[i:i + batch]
+        acts = [a]
+        for w in ws:
+            a = a @ w.T
+            acts.append(a)
+        dz = dzs[len(acts[0])]
+        for k in range(len(ws) - 1, -1, -1):
+            _ = dz.T @ acts[k]          # dW
+            if k > 0:
+                dz = dz @ ws[k]         # dx, for every layer but the first
+
+
+def make_floor(batch, n):
+    ws, _ = init_weights()
+    rng = np.random.default_rng(2)
+    dzs = {b: rng.standard_normal((b, SIZES[-1]), dtype=DTYPE) * 0.01
+           for b in {batch, n % batch} if b}
+    return ws, dzs
+
+
+def make_bpkit():
+    ws, bs = init_weights()
+    layers = []
+    for k, (w, b) in enumerate(zip(ws, bs, strict=True)):
+        lin = bp.Linear(w.shape[1], w.shape[0], dtype=DTYPE)
+        lin.params["W"][...] = w
+        lin.params["b"][...] = b
+        layers.append(lin)
+        if k < len(ws) - 1:
+            layers.append(bp.ReLU())
+    model = bp.Sequential(*layers)
+    return model, bp.SoftmaxCrossEntropy(), bp.SGD(model, lr=LR)
+
+
+def bpkit_epoch(state, x, y, batch):
+    model, loss, opt = state
+    for i in range(0, len(x), batch):
+        bp.train_step(model, loss, opt, x[i:i + batch], y[i:i + batch])
+
+
+def make_numpy():
+    ws, bs = init_weights()
+    return [w.T.copy() for w in ws], bs  # (n_in, n_out), as tutorials usually write it
+
+
+def numpy_epoch(state, x, y, batch):
+    """A plain NumPy training loop, as a tutorial would write it."""
+    (w1, w2, w3), (b1, b2, b3) = state
+    for i in range(0, len(x), batch):
+        xb, yb = x[i:i + batch], y[i:i + batch]
+        n = len(xb)
+        z1 = xb @ w1 + b1
+        a1 = np.maximum(z1, 0)
+        z2 = a1 @ w2 + b2
+        a2 = np.maximum(z2, 0)
+        z3 = a2 @ w3 + b3
+        e = np.exp(z3 - z3.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        dz3 = p
+        dz3[np.arange(n), yb] -= 1
+        dz3 /= n
+        dw3, db3 = a2.T @ dz3, dz3.sum(axis=0)
+        dz2 = (dz3 @ w3.T) * (z2 > 0)
+        dw2, db2 = a1.T @ dz2, dz2.sum(axis=0)
+        dz1 = (dz2 @ w2.T) * (z1 > 0)
+        dw1, db1 = xb.T @ dz1, dz1.sum(axis=0)
+        for param, grad in ((w1, dw1), (b1, db1), (w2, dw2), (b2, db2), (w3, dw3), (b3, db3)):
+            param -= LR * grad
+
+
+def make_torch():
+    import torch
+
+    ws, bs = init_weights()
+    layers = []
+    for k, (w, b) in enumerate(zip(ws, bs, strict=True)):
+        lin = torch.nn.Linear(w.shape[1], w.shape[0])
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(w))
+            lin.bias.copy_(torch.from_numpy(b))
+        layers.append(lin)
+        if k < len(ws) - 1:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    return torch, model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=LR)
+
+
+def torch_epoch(state, x, y, batch):
+    torch, model, loss_fn, opt = state
+    xt, yt = state_tensors(torch, x, y)
+    for i in range(0, len(x), batch):
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(xt[i:i + batch]), yt[i:i + batch])
+        loss.backward()
+        opt.step()
+
+
+_tensors = {}
+
+
+def state_tensors(torch, x, y):
+    key = (id(x), id(y))
+    if key not in _tensors:  # converted once, outside the timing of later epochs
+        _tensors[key] = (torch.from_numpy(x), torch.from_numpy(y))
+    return _tensors[key]
+
+
+def make_sklearn(batch):
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(hidden_layer_sizes=SIZES[1:-1], solver="sgd", batch_size=batch,
+                         learning_rate_init=LR, momentum=0.0, nesterovs_momentum=False,
+                         alpha=0.0, shuffle=False, random_state=0)
+
+
+def sklearn_epoch(state, x, y, batch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        state.partial_fit(x, y, classes=np.arange(SIZES[-1]))
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+def available(module: str) -> bool:
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        return False
+
+
+def time_epochs(x, y, batch, repeats):
+    contenders = {"floor": (make_floor(batch, len(x)), floor_epoch),
+                  "bpkit": (make_bpkit(), bpkit_epoch),
+                  "numpy loop": (make_numpy(), numpy_epoch)}
+    if available("torch"):
+        contenders["pytorch (CPU)"] = (make_torch(), torch_epoch)
+    if available("sklearn"):
+        contenders["scikit-learn"] = (make_sklearn(batch), sklearn_epoch)
+    for state, epoch in contenders.values():  # warm-up: first-call costs, caches
+        epoch(state, x[:batch * 4], y[:batch * 4], batch)
+    times = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, (state, epoch) in contenders.items():
+            start = time.perf_counter()
+            epoch(state, x, y, batch)
+            times[name].append(time.perf_counter() - start)
+    return {name: 1000 * statistics.median(t) for name, t in times.items()}
+
+
+def print_table(title, ms):
+    floor = ms["floor"]
+    print(f"\n{title}")
+    print(f"{'implementation':<16} {'ms / epoch':>11} {'x floor':>8}")
+    for name, value in ms.items():
+        print(f"{name:<16} {value:>11.1f} {value / floor:>8.2f}")
+    for missing in ("pytorch (CPU)", "scikit-learn"):
+        if missing not in ms:
+            print(f"{missing:<16} {'not installed':>11}")
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def memory_report(x, y, batch, epochs):
+    state = make_bpkit()
+    bpkit_epoch(state, x[:batch * 2], y[:batch * 2], batch)
+    rss = []
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    for _ in range(epochs):
+        bpkit_epoch(state, x, y, batch)
+        rss.append(rss_mib())
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    per_batch = batch * sum(SIZES) * np.dtype(DTYPE).itemsize
+    params = sum(p.nbytes for p in state[0].params.values())
+    print(f"\nbpkit memory (batch {batch}): data {x.nbytes / 2**20:.1f} MiB; "
+          f"peak allocated while training {peak / 2**20:.2f} MiB "
+          f"(= {peak / per_batch:.1f} x one batch of activations of all layers, "
+          f"{per_batch / 2**20:.2f} MiB; parameters {params / 2**20:.2f} MiB)")
+    print("resident memory after each epoch (MiB): "
+          + ", ".join(f"{r:.1f}" for r in rss)
+          + f"; growth from the first to the last epoch {rss[-1] - rss[0]:+.1f} MiB")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples and repeats")
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args(argv)
+    n = 4_000 if args.quick else N_SAMPLES
+    repeats = 3 if args.quick else args.repeats
+    x, y = make_data(n)
+    print(f"One epoch: {'-'.join(map(str, SIZES))} ReLU MLP, softmax cross-entropy, SGD, "
+          f"float32, {n} samples; median of {repeats} interleaved repeats")
+    print(f"numpy {np.__version__}, python {sys.version.split()[0]}")
+    print_table("batch 128", time_epochs(x, y, 128, repeats))
+    memory_report(x, y, 128, epochs=3)
+    for batch in (32, 512):
+        print_table(f"batch {batch}", time_epochs(x, y, batch, max(3, repeats // 2)))
+
+
+if __name__ == "__main__":
+    main()

@@ -247,14 +247,57 @@ def memory_report(x, y, batch, epochs):
           + f"; growth from the first to the last epoch {rss[-1] - rss[0]:+.1f} MiB")
 
 
+def tiny_bpkit():
+    """The same layers and calls at width 1: what is left is the fixed cost per step."""
+    model = bp.Sequential(bp.Linear(1, 1, dtype=DTYPE), bp.ReLU(), bp.Linear(1, 1, dtype=DTYPE),
+                          bp.ReLU(), bp.Linear(1, 2, dtype=DTYPE))
+    return model, bp.SoftmaxCrossEntropy(), bp.SGD(model, lr=LR)
+
+
+def where_the_time_goes(x, y, batch, repeats):
+    """Split one bpkit epoch into matrix products, elementwise work and Python overhead."""
+    import cProfile
+    import pstats
+
+    ms = time_epochs(x, y, batch, repeats)
+    steps = -(-len(x) // batch)
+    tiny, xt, yt = tiny_bpkit(), np.ones((1, 1), DTYPE), np.zeros(1, int)
+    per_step = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(steps):
+            bp.train_step(*tiny, xt, yt)
+        per_step.append((time.perf_counter() - start) * 1000)
+    overhead = statistics.median(per_step)
+    matmul = ms["floor"]
+    rest = ms["bpkit"] - matmul - overhead
+    print(f"\nWhere one bpkit epoch goes (batch {batch}, {steps} steps): "
+          f"{ms['bpkit']:.1f} ms in all")
+    for name, value in (("matrix products (the floor)", matmul),
+                        ("Python and call overhead (same calls at width 1)", overhead),
+                        ("elementwise work (the rest)", rest)):
+        print(f"  {name:<50} {value:7.1f} ms  {100 * value / ms['bpkit']:5.1f} %")
+    state = make_bpkit()
+    profile = cProfile.Profile()
+    profile.runcall(bpkit_epoch, state, x, y, batch)
+    print("\ncProfile of one bpkit epoch, the top functions by own time:")
+    stats = pstats.Stats(profile, stream=sys.stdout)
+    stats.strip_dirs().sort_stats("tottime").print_stats(12)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples and repeats")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--profile", action="store_true",
+                        help="only split bpkit's epoch into matmul, elementwise and overhead")
     args = parser.parse_args(argv)
     n = 4_000 if args.quick else N_SAMPLES
     repeats = 3 if args.quick else args.repeats
     x, y = make_data(n)
+    if args.profile:
+        where_the_time_goes(x, y, 128, repeats)
+        return
     print(f"One epoch: {'-'.join(map(str, SIZES))} ReLU MLP, softmax cross-entropy, SGD, "
           f"float32, {n} samples; median of {repeats} interleaved repeats")
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}")

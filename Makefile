@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
-.PHONY: help venv book test lint unit nbval execute lab clean bench
+.PHONY: help venv book test lint unit nbval execute lab clean bench student
 
 help:
 	@echo "make book     build the website into _build/html (from the stored notebook outputs)"
@@ -14,6 +14,7 @@ help:
 	@echo "make execute  re-run every notebook top to bottom in a fresh kernel, in place"
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make bench    run the benchmark scripts"
+	@echo "make student  write the student notebooks (solutions removed) into _build/student"
 
 # Created once, and again whenever requirements.txt or pyproject.toml change.
 $(BIN)/.installed: requirements.txt pyproject.toml
@@ -33,7 +34,7 @@ test: lint unit nbval
 	test -f _build/html/index.html
 
 lint: venv
-	$(BIN)/ruff check bpkit tests benchmarks
+	$(BIN)/ruff check bpkit tests benchmarks tools
 
 unit: venv
 	$(BIN)/python -m pytest tests
@@ -54,6 +55,9 @@ lab: venv
 
 bench: venv
 	for script in $(sort $(wildcard benchmarks/*.py)); do $(BIN)/python $$script || exit 1; done
+
+student: venv
+	$(BIN)/python tools/student_release.py $(NOTEBOOKS) --out _build/student
 
 clean:
 	rm -rf _build

@@ -1,0 +1,45 @@
+"""The student release removes solution cells and every output, and keeps the checks."""
+
+import importlib.util
+import pathlib
+
+import nbformat
+
+spec = importlib.util.spec_from_file_location(
+    "student_release", pathlib.Path(__file__).parents[1] / "tools" / "student_release.py")
+student_release = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(student_release)
+
+
+def make_notebook():
+    nb = nbformat.v4.new_notebook()
+    intro = nbformat.v4.new_code_cell("x = 1 + 1\nprint(x)")
+    intro.outputs = [nbformat.v4.new_output("stream", text="2\n")]
+    intro.execution_count = 1
+    solution = nbformat.v4.new_code_cell("answer = 42\nslope = 2 * answer\nprint(slope)",
+                                         metadata={"tags": ["hide-input", "solution"]})
+    check = nbformat.v4.new_code_cell("ch1.check(answer, slope)")
+    nb.cells = [nbformat.v4.new_markdown_cell("**Exercise 1.1**"), intro, solution, check]
+    nb.metadata["widgets"] = {"state": {}}
+    return nb
+
+
+def test_solutions_replaced_by_answer_cells(tmp_path):
+    nb = make_notebook()
+    assert student_release.strip_solutions(nb) == 1
+    answer = nb.cells[2]
+    assert "42" not in answer.source and "2 * answer" not in answer.source
+    assert "answer = None" in answer.source and "slope = None" in answer.source
+    assert nb.cells[3].source == "ch1.check(answer, slope)"
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert "widgets" not in nb.metadata
+
+
+def test_command_line_writes_the_student_copy(tmp_path, capsys):
+    src = tmp_path / "ch.ipynb"
+    nbformat.write(make_notebook(), src)
+    student_release.main([str(src), "--out", str(tmp_path / "student")])
+    out = nbformat.read(tmp_path / "student" / "ch.ipynb", as_version=4)
+    assert "1 solution cell(s) removed" in capsys.readouterr().out
+    assert not any("solution" in c.metadata.get("tags", []) for c in out.cells)
+    assert nbformat.read(src, as_version=4).cells[2].source.startswith("answer = 42")

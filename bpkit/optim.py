@@ -1,14 +1,44 @@
-"""Optimizers: update a model's parameters in place from its gradients."""
+r"""Optimizers: update a model's parameters in place from its gradients.
+
+An optimizer takes a model once (anything with ``params`` and ``grads``, two dicts with the
+same keys and shapes) and each ``step()`` changes every ``params[k]`` in place from
+``grads[k]``. What an optimizer remembers between steps (a velocity, moment estimates) is
+kept per parameter, in dicts keyed like ``model.params``, with each array of its
+parameter's shape and dtype: float32 parameters stay float32.
+
+Notation: :math:`\theta` a parameter array, :math:`g = \partial L/\partial\theta` its
+gradient at step :math:`t = 1, 2, \dots`, :math:`\eta` the learning rate ``lr``. Squares,
+square roots and divisions act elementwise.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._checks import check_positive
 
-__all__ = ["Optimizer", "SGD"]
+__all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
+
+
+def check_fraction(value, what: str, allow_zero: bool = True) -> float:
+    """Return ``value`` as a float in [0, 1) (or (0, 1)), else raise a clear error."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be a number in [0, 1), got {value!r}") from None
+    low_ok = v >= 0 if allow_zero else v > 0
+    if not (np.isfinite(v) and low_ok and v < 1):
+        interval = "[0, 1)" if allow_zero else "(0, 1)"
+        raise ValueError(f"{what} must be in {interval}, got {value!r}")
+    return v
 
 
 class Optimizer:
-    """Base class. Holds the model (anything with ``params`` and ``grads`` dicts)."""
+    """Base class. Holds the model (anything with ``params`` and ``grads`` dicts).
+
+    ``t`` counts the steps taken; ``state`` maps each parameter name to a dict of the
+    arrays the optimizer keeps for it (empty for plain gradient descent).
+    """
 
     def __init__(self, model, lr: float):
         for attr in ("params", "grads"):
@@ -17,18 +47,168 @@ class Optimizer:
                                 f".grads, got a {type(model).__name__}")
         self.model = model
         self.lr = check_positive(lr, f"{type(self).__name__}: the learning rate lr")
+        self.t = 0
+        self.state: dict[str, dict[str, np.ndarray]] = {k: {} for k in model.params}
 
-    def step(self) -> None:  # pragma: no cover - abstract
+    def _buffer(self, name: str, key: str, p: np.ndarray) -> np.ndarray:
+        """The array ``key`` kept for parameter ``name``: zeros like ``p`` at first."""
+        slot = self.state.setdefault(name, {})
+        if key not in slot:
+            slot[key] = np.zeros_like(p)
+        return slot[key]
+
+    def _pairs(self):
+        """Yield ``(name, param, grad)``, checking that every parameter has a gradient."""
+        params, grads = self.model.params, self.model.grads
+        for k, p in params.items():
+            if k not in grads:
+                raise KeyError(f"{type(self).__name__}: parameter {k!r} has no gradient; "
+                               f"grads has {sorted(grads)}")
+            g = grads[k]
+            if g.shape != p.shape:
+                raise ValueError(f"{type(self).__name__}: gradient of {k!r} has shape "
+                                 f"{g.shape}, expected the parameter's shape {p.shape}")
+            yield k, p, g
+
+    def step(self) -> None:
+        """Update every parameter in place from its gradient."""
+        self.t += 1
+        for k, p, g in self._pairs():
+            self.update(k, p, g)
+
+    def update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:  # pragma: no cover
         raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget the state (velocities, moments) and the step count."""
+        self.t = 0
+        self.state = {k: {} for k in self.state}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._args()})"
+
+    def _args(self) -> str:
+        return f"lr={self.lr:g}"
 
 
 class SGD(Optimizer):
-    r"""Plain gradient descent: :math:`\theta \leftarrow \theta - \eta\, \partial L/\partial\theta`.
+    r"""Gradient descent, with optional momentum and Nesterov momentum.
 
-    ``lr`` is the learning rate :math:`\eta` (a positive number). Updates in place.
+    Plain (``momentum=0``, the default):
+
+    .. math:: \theta \leftarrow \theta - \eta\, g
+
+    With momentum :math:`\mu` (``momentum``, in [0, 1)), a velocity :math:`v` per parameter,
+    starting at zero, accumulates the gradients with decay :math:`\mu`:
+
+    .. math:: v \leftarrow \mu v + g, \qquad \theta \leftarrow \theta - \eta\, v
+
+    Nesterov (``nesterov=True``) steps with the gradient plus the *next* velocity term,
+    a look-ahead:
+
+    .. math:: v \leftarrow \mu v + g, \qquad \theta \leftarrow \theta - \eta\,(g + \mu v)
+
+    (This is the convention of PyTorch's ``SGD``; with a constant gradient the velocity
+    tends to :math:`g / (1 - \mu)`, so the step tends to :math:`\eta g / (1 - \mu)`.)
+    State: ``state[k]["velocity"]``. Updates in place.
     """
 
+    def __init__(self, model, lr: float, momentum: float = 0.0, nesterov: bool = False):
+        super().__init__(model, lr)
+        self.momentum = check_fraction(momentum, "SGD: momentum")
+        if nesterov and self.momentum == 0:
+            raise ValueError("SGD: nesterov=True needs a momentum in (0, 1), got momentum=0")
+        self.nesterov = bool(nesterov)
+
     def step(self) -> None:
-        grads = self.model.grads
-        for k, p in self.model.params.items():
-            p -= self.lr * grads[k]
+        if self.momentum == 0:  # plain gradient descent: one in-place update, no state
+            self.t += 1
+            grads = self.model.grads
+            for k, p in self.model.params.items():
+                p -= self.lr * grads[k]
+            return
+        super().step()
+
+    def update(self, name, p, g):
+        v = self._buffer(name, "velocity", p)
+        v *= self.momentum
+        v += g
+        if self.nesterov:
+            p -= self.lr * (g + self.momentum * v)
+        else:
+            p -= self.lr * v
+
+    def _args(self) -> str:
+        extra = f", momentum={self.momentum:g}" if self.momentum else ""
+        return f"lr={self.lr:g}{extra}" + (", nesterov=True" if self.nesterov else "")
+
+
+class RMSProp(Optimizer):
+    r"""RMSProp: divide each step by a running root mean square of the gradient.
+
+    A second-moment estimate :math:`s` per parameter, starting at zero, with decay
+    :math:`\rho` (``rho``, in (0, 1)):
+
+    .. math:: s \leftarrow \rho\, s + (1 - \rho)\, g^2, \qquad
+              \theta \leftarrow \theta - \eta\, \frac{g}{\sqrt{s} + \epsilon}
+
+    Each element gets its own step size :math:`\eta / (\sqrt{s} + \epsilon)`: large where
+    gradients have been small, small where they have been large. ``eps`` (:math:`\epsilon`)
+    only guards the division. State: ``state[k]["square_avg"]``. Updates in place.
+    """
+
+    def __init__(self, model, lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8):
+        super().__init__(model, lr)
+        self.rho = check_fraction(rho, "RMSProp: rho", allow_zero=False)
+        self.eps = check_positive(eps, "RMSProp: eps")
+
+    def update(self, name, p, g):
+        s = self._buffer(name, "square_avg", p)
+        s *= self.rho
+        s += (1.0 - self.rho) * g * g
+        p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+    def _args(self) -> str:
+        return f"lr={self.lr:g}, rho={self.rho:g}, eps={self.eps:g}"
+
+
+class Adam(Optimizer):
+    r"""Adam: momentum on the gradient, RMSProp on the step size, both bias-corrected.
+
+    First and second moment estimates :math:`m, v` per parameter, starting at zero, with
+    decays :math:`\beta_1` (``beta1``) and :math:`\beta_2` (``beta2``), both in [0, 1):
+
+    .. math::
+        m \leftarrow \beta_1 m + (1 - \beta_1)\, g, \qquad
+        v \leftarrow \beta_2 v + (1 - \beta_2)\, g^2,
+
+    .. math::
+        \hat m = \frac{m}{1 - \beta_1^t}, \qquad \hat v = \frac{v}{1 - \beta_2^t}, \qquad
+        \theta \leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}
+
+    Starting at zero biases :math:`m` and :math:`v` towards zero in the first steps; the
+    divisions by :math:`1 - \beta^t` undo that bias exactly for a constant gradient
+    (:math:`t` is the step count, 1 at the first step). State: ``state[k]["m"]``,
+    ``state[k]["v"]``. Updates in place.
+    """
+
+    def __init__(self, model, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8):
+        super().__init__(model, lr)
+        self.beta1 = check_fraction(beta1, "Adam: beta1")
+        self.beta2 = check_fraction(beta2, "Adam: beta2")
+        self.eps = check_positive(eps, "Adam: eps")
+
+    def update(self, name, p, g):
+        m = self._buffer(name, "m", p)
+        v = self._buffer(name, "v", p)
+        m *= self.beta1
+        m += (1.0 - self.beta1) * g
+        v *= self.beta2
+        v += (1.0 - self.beta2) * g * g
+        m_hat = m / (1.0 - self.beta1 ** self.t)
+        v_hat = v / (1.0 - self.beta2 ** self.t)
+        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def _args(self) -> str:
+        return f"lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g}"

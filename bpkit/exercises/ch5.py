@@ -1,0 +1,194 @@
+r"""Checks for the exercises of chapter 5, optimizers.
+
+- :func:`check_momentum_step`: momentum written as an update rule, against bpkit's ``SGD``.
+- :func:`check_largest_stable_lr`: the largest stable learning rate on a quadratic bowl.
+- :func:`check_uncorrected_first_step`: the size of Adam's first step without bias correction.
+- :func:`check_terminal_step`: how far momentum's step grows under a constant gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..optim import SGD
+from . import ExerciseError, check_close, correct
+
+__all__ = ["QUADRATIC_A", "check_momentum_step", "check_largest_stable_lr",
+           "check_uncorrected_first_step", "check_terminal_step"]
+
+#: The bowl :math:`f = \frac12 \theta^\top A \theta` of exercise 5.2.
+QUADRATIC_A = np.array([[3.0, 1.0], [1.0, 3.0]])
+
+
+class _Holder:
+    def __init__(self, theta):
+        self.params = {"w": np.array(theta, dtype=np.float64)}
+        self.grads = {"w": np.zeros_like(self.params["w"])}
+
+
+def _run_learner(step, theta, grads, lr, momentum):
+    theta = np.array(theta, dtype=np.float64)
+    velocity = np.zeros_like(theta)
+    out = []
+    for g in grads:
+        try:
+            result = step(theta.copy(), velocity.copy(), np.array(g, dtype=np.float64), lr,
+                          momentum)
+        except Exception as err:
+            raise ExerciseError(f"your momentum_step raised {type(err).__name__}: {err}. It is "
+                                "called as momentum_step(theta, velocity, grad, lr, momentum) "
+                                "with three arrays of one shape and two numbers.") from None
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise ExerciseError("momentum_step should return a pair (new_theta, new_velocity), "
+                                f"got {type(result).__name__}")
+        theta, velocity = (np.asarray(a, dtype=np.float64) for a in result)
+        out.append(theta.copy())
+    return out
+
+
+def _run_bpkit(theta, grads, lr, momentum):
+    holder = _Holder(theta)
+    opt = SGD(holder, lr=lr, momentum=momentum)
+    out = []
+    for g in grads:
+        holder.grads["w"][:] = g
+        opt.step()
+        out.append(holder.params["w"].copy())
+    return out
+
+
+def check_momentum_step(momentum_step) -> None:
+    r"""``momentum_step(theta, velocity, grad, lr, momentum) -> (theta, velocity)``.
+
+    One step of gradient descent with momentum, :math:`v \leftarrow \mu v + g`,
+    :math:`\theta \leftarrow \theta - \eta v`. Checked first on the two steps of
+    ``tests/test_optim.py`` (the same numbers bpkit's ``SGD`` is tested with), then on
+    twenty random gradients against ``bpkit.optim.SGD(momentum=...)``. Only the positions
+    are compared, so either bookkeeping of the velocity (with or without the factor
+    :math:`-\eta` folded in) is accepted.
+    """
+    theta0, grads, lr, mu = (1.0, -2.0), [(0.5, -1.0), (0.2, 0.1)], 0.1, 0.9
+    got = _run_learner(momentum_step, theta0, grads, lr, mu)
+    for i, (g, e) in enumerate(zip(got, _run_bpkit(theta0, grads, lr, mu), strict=True)):
+        if g.shape != e.shape:
+            raise ExerciseError(f"after step {i + 1} theta has shape {g.shape}, expected "
+                                f"{e.shape} (the shape of the parameter)")
+        if np.allclose(g, e, rtol=1e-9, atol=1e-12):
+            continue
+        plain = np.array(theta0) - lr * np.sum(grads[:i + 1], axis=0)  # no momentum
+        if np.allclose(g, plain):
+            raise ExerciseError(f"after step {i + 1} you are at {g.tolist()}, where plain "
+                                "gradient descent would be: the velocity is not carried from "
+                                "one step to the next (return the new velocity too).")
+        ema = [np.array(theta0)]
+        v = np.zeros(2)
+        for grad in grads:
+            v = mu * v + (1 - mu) * np.array(grad)
+            ema.append(ema[-1] - lr * v)
+        if np.allclose(g, ema[i + 1]):
+            raise ExerciseError("your velocity is an average, v = mu v + (1 - mu) g; the rule "
+                                "here sums the gradients, v = mu v + g, so the steps grow up "
+                                "to 1 / (1 - mu) times larger under a steady gradient.")
+        raise ExerciseError(f"after step {i + 1} theta should be {np.round(e, 6).tolist()}, "
+                            f"got {np.round(g, 6).tolist()}. The rule: v = momentum * v + grad, "
+                            "then theta = theta - lr * v.")
+    rng = np.random.default_rng(55)
+    theta0 = rng.standard_normal((3, 2))
+    grads = rng.standard_normal((20, 3, 2))
+    for lr, mu in ((0.05, 0.5), (0.01, 0.95)):
+        got = _run_learner(momentum_step, theta0, grads, lr, mu)
+        expected = _run_bpkit(theta0, grads, lr, mu)
+        check_close(f"theta after 20 random steps (lr={lr}, momentum={mu})", got[-1],
+                    expected[-1], rtol=1e-9, atol=1e-12,
+                    hint="It passed the first two steps: does it work for any array shape "
+                         "and any lr and momentum (no hard-coded numbers)?")
+    correct("Your momentum steps agree with bpkit's SGD(momentum=...) on the hand-checked "
+            "two steps and on 20 random steps.")
+
+
+def check_largest_stable_lr(lr) -> None:
+    r"""The largest learning rate for which gradient descent on ``QUADRATIC_A`` converges.
+
+    Along each eigenvector of :math:`A` the error is multiplied by :math:`1 - \eta\lambda` at
+    every step; all of them shrink when :math:`|1 - \eta\lambda| < 1` for every eigenvalue,
+    that is :math:`\eta < 2/\lambda_{\max}`. For :math:`A = [[3, 1], [1, 3]]`,
+    :math:`\lambda = 2, 4`, so the answer is 0.5 (accepted within 1%).
+    """
+    lam = np.linalg.eigvalsh(QUADRATIC_A)
+    expected = 2.0 / lam.max()
+    if lr is None:
+        raise ExerciseError("no answer yet (got None)")
+    try:
+        value = float(lr)
+    except (TypeError, ValueError):
+        raise ExerciseError(f"expected one number, a learning rate, got {lr!r}") from None
+    hints = [(1.0 / lam.max(), "that is the rate that lands on the minimum in one step along "
+              "the steepest direction (1 - lr * lambda = 0); the error only has to shrink, "
+              "|1 - lr * lambda| < 1, which allows up to twice that."),
+             (2.0 / lam.min(), "that keeps the flattest direction stable, but along the steepest "
+              "one |1 - lr * lambda| is then above 1: every direction has to shrink."),
+             (2.0 / QUADRATIC_A.diagonal().max(), "3 is the curvature along the x axis, but A "
+              "has off-diagonal entries: the curvatures are its eigenvalues, along its "
+              "eigenvectors (np.linalg.eigvalsh).")]
+    for wrong, hint in hints:
+        if np.isclose(value, wrong, rtol=1e-2):
+            raise ExerciseError(f"{value:g} is not it: {hint}")
+    check_close("the largest stable learning rate", value, expected, rtol=1e-2, atol=0,
+                hint="Work it out from the eigenvalues of A: along an eigenvector with "
+                     "eigenvalue lambda, one step multiplies the error by 1 - lr * lambda.")
+    correct(f"lr < 2 / lambda_max = 2 / {lam.max():g} = {expected:g}; at exactly that rate "
+            "the steep direction flips sign every step without shrinking.")
+
+
+def check_uncorrected_first_step(ratio) -> None:
+    r"""Adam's first step without bias correction, as a multiple of ``lr`` (defaults 0.9, 0.999).
+
+    With :math:`m = (1 - \beta_1) g` and :math:`v = (1 - \beta_2) g^2` after one step, the
+    uncorrected step is :math:`\eta (1 - \beta_1) |g| / \sqrt{(1 - \beta_2) g^2}
+    = \eta (1 - \beta_1)/\sqrt{1 - \beta_2} \approx 3.162\,\eta` (ignoring :math:`\epsilon`).
+    """
+    b1, b2 = 0.9, 0.999
+    expected = (1 - b1) / np.sqrt(1 - b2)
+    if ratio is not None:
+        try:
+            value = float(ratio)
+        except (TypeError, ValueError):
+            raise ExerciseError(f"expected one number (a step size divided by lr), got "
+                                f"{ratio!r}") from None
+        if np.isclose(value, 1.0):
+            raise ExerciseError("1 is the first step *with* bias correction; drop both "
+                                "divisions by 1 - beta**t and compute m / sqrt(v).")
+        if np.isclose(value, 1 - b1, rtol=1e-2):
+            raise ExerciseError("that corrects v but not m, or forgets that v is small too: "
+                                "v = (1 - beta2) g**2 after the first step.")
+        if np.isclose(value, (1 - b1) / (1 - b2), rtol=1e-2):
+            raise ExerciseError("the step divides by the square root of v, not by v itself.")
+    check_close("the uncorrected first step, in units of lr", ratio, expected, rtol=1e-3,
+                hint="After one step m = (1 - beta1) g and v = (1 - beta2) g**2; the step is "
+                     "lr * m / sqrt(v).")
+    correct(f"(1 - beta1) / sqrt(1 - beta2) = {expected:.4f}: without the correction the "
+            "first steps are over three times larger than lr, whatever the gradient's size.")
+
+
+def check_terminal_step(ratio) -> None:
+    r"""Momentum's step under a constant gradient, as a multiple of plain SGD's step, for 0.9.
+
+    With :math:`v \leftarrow \mu v + g` and :math:`g` constant, :math:`v` tends to
+    :math:`g/(1 - \mu)`: the step grows to :math:`1/(1 - \mu) = 10` times plain gradient
+    descent's for :math:`\mu = 0.9`.
+    """
+    expected = 1.0 / (1.0 - 0.9)
+    if ratio is not None:
+        try:
+            value = float(ratio)
+        except (TypeError, ValueError):
+            raise ExerciseError(f"expected one number, got {ratio!r}") from None
+        if np.isclose(value, 1.9) or np.isclose(value, 2.71):
+            raise ExerciseError("that is the ratio after only a few steps; the velocity keeps "
+                                "growing, towards the fixed point of v = mu v + g.")
+        if np.isclose(value, 0.1) or np.isclose(value, 0.9):
+            raise ExerciseError("the step grows, not shrinks: solve v = mu v + g for v.")
+    check_close("the terminal step, in units of lr * g", ratio, expected, rtol=1e-3,
+                hint="Solve the fixed point v = mu v + g for v, and divide by g.")
+    correct("v tends to g / (1 - mu): with mu = 0.9 the step becomes 10 times lr * g, which "
+            "is why a momentum run usually needs a smaller learning rate.")

@@ -1,0 +1,79 @@
+"""Each chapter-5 check accepts the solution and rejects a wrong answer with a hint."""
+
+import numpy as np
+import pytest
+
+from bpkit.exercises import ExerciseError, ch5
+
+
+def momentum_step(theta, velocity, grad, lr, momentum):
+    """The solution of exercise 5.1."""
+    velocity = momentum * velocity + grad
+    return theta - lr * velocity, velocity
+
+
+def classic_momentum_step(theta, velocity, grad, lr, momentum):
+    """The other bookkeeping, v = mu v - lr g, theta += v: the same positions."""
+    velocity = momentum * velocity - lr * grad
+    return theta + velocity, velocity
+
+
+def test_momentum_solution_passes(capsys):
+    ch5.check_momentum_step(momentum_step)
+    ch5.check_momentum_step(classic_momentum_step)
+    assert capsys.readouterr().out.startswith("Correct.")
+
+
+@pytest.mark.parametrize("wrong, match", [
+    (lambda th, v, g, lr, mu: (th - lr * g, v), "velocity is not carried"),
+    (lambda th, v, g, lr, mu: (th - lr * (mu * v + (1 - mu) * g), mu * v + (1 - mu) * g),
+     "an average"),
+    (lambda th, v, g, lr, mu: (th - lr * (mu * v + g), mu * v + lr * g), "theta should be"),
+    (lambda th, v, g, lr, mu: th - lr * g, "should return a pair"),
+    (lambda th, v, g, lr, mu: (th - 0.1 * (0.9 * v + g), 0.9 * v + g), "no hard-coded"),
+    (lambda th, v, g: (th, v), "raised TypeError"),
+])
+def test_momentum_wrong_answers_raise(wrong, match):
+    with pytest.raises(ExerciseError, match=match):
+        ch5.check_momentum_step(wrong)
+
+
+def test_largest_stable_lr(capsys):
+    ch5.check_largest_stable_lr(2 / np.linalg.eigvalsh(ch5.QUADRATIC_A).max())
+    assert "Correct." in capsys.readouterr().out
+    ch5.check_largest_stable_lr(0.499)  # within 1%
+
+
+@pytest.mark.parametrize("wrong, match", [(0.25, "lands on the minimum"),
+                                          (1.0, "flattest direction"),
+                                          (2 / 3, "off-diagonal"), (0.4, "eigenvalues of A"),
+                                          ("fast", "one number"), (None, "no answer")])
+def test_largest_stable_lr_wrong_answers_raise(wrong, match):
+    with pytest.raises(ExerciseError, match=match):
+        ch5.check_largest_stable_lr(wrong)
+
+
+def test_uncorrected_first_step(capsys):
+    ch5.check_uncorrected_first_step(0.1 / np.sqrt(0.001))
+    assert "Correct." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, match", [(1.0, "with\\* bias correction"),
+                                          (0.1, "forgets that v is small"),
+                                          (100.0, "square root of v"), (3.0, "not right yet"),
+                                          (None, "no answer")])
+def test_uncorrected_first_step_wrong_answers_raise(wrong, match):
+    with pytest.raises(ExerciseError, match=match):
+        ch5.check_uncorrected_first_step(wrong)
+
+
+def test_terminal_step(capsys):
+    ch5.check_terminal_step(1 / (1 - 0.9))
+    assert "Correct." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, match", [(1.9, "only a few steps"), (0.1, "not shrinks"),
+                                          (9.0, "not right yet")])
+def test_terminal_step_wrong_answers_raise(wrong, match):
+    with pytest.raises(ExerciseError, match=match):
+        ch5.check_terminal_step(wrong)

@@ -87,6 +87,9 @@ def check_gradient_shapes(answer: dict) -> None:
     n_in, n_hid, n_out = MNIST_SIZES
     expected = {"dW1": (n_hid, n_in), "db1": (n_hid,), "dW2": (n_out, n_hid), "db2": (n_out,),
                 "delta1": (BATCH, n_hid), "delta2": (BATCH, n_out)}
+    if answer is None:
+        raise ExerciseError("no answer yet (got None): give a dict of shapes, e.g. "
+                            "{'dW1': (128, 784), ...}")
     if not isinstance(answer, dict):
         raise ExerciseError(f"expected a dict with keys {sorted(expected) + ['n_params']}, "
                             f"got {type(answer).__name__}")
@@ -152,6 +155,8 @@ def check_cost_count(answer: dict) -> None:
     """
     p = _n_params()
     expected = {"finite_differences": 2 * p, "forward_mode": p, "reverse_mode": 1}
+    if answer is None:
+        raise ExerciseError(f"no answer yet (got None): give a dict with keys {list(expected)}")
     if not isinstance(answer, dict) or set(answer) != set(expected):
         raise ExerciseError(f"expected a dict with keys {list(expected)}, got {answer!r}")
     hints = {

@@ -99,10 +99,13 @@ def evaluate(model, loss, x, t, *, classify: bool | None = None) -> tuple[float,
         classify = _looks_like_classes(np.asarray(t))
     with np.errstate(over="ignore", invalid="ignore"):
         y = model.forward(x)
-    if not np.isfinite(y).all():
-        raise DivergenceError("the model's output became non-finite (NaN or inf); the "
-                              "weights have diverged: try a smaller learning rate")
-    value = float(loss.forward(y, t))
+        if not np.isfinite(y).all():
+            raise DivergenceError("the model's output became non-finite (NaN or inf); the "
+                                  "weights have diverged: try a smaller learning rate")
+        value = float(loss.forward(y, t))
+    if not np.isfinite(value):
+        raise DivergenceError(f"the loss became non-finite ({value}): the weights have "
+                              "diverged; try a smaller learning rate")
     threshold = _threshold(loss) if classify else None
     if threshold is None:
         return value, None
@@ -243,7 +246,11 @@ def fit(model, loss, optimizer, x, t, *, epochs: int, batch_size: int | None = 3
         for epoch in epoch_range:
             for idx in minibatches(x.shape[0], batch_size, rng if shuffle else None):
                 history.step_loss.append(train_step(model, loss, optimizer, x[idx], t[idx]))
-            history._record(epoch, model, loss, (x, t), validation, classify)
+            try:
+                history._record(epoch, model, loss, (x, t), validation, classify)
+            except DivergenceError:  # the end-of-epoch loss overflowed: say why, with the lr
+                raise DivergenceError(_hint("the loss at the end of the epoch", optimizer)) \
+                    from None
             if bar is not None:
                 bar.set_postfix({k: f"{getattr(history, k)[-1]:.4g}"
                                  for k in ("train_loss", "val_loss") if getattr(history, k)})

@@ -237,6 +237,16 @@ def test_divergence_raises_or_stops_with_the_history_so_far():
     assert "diverged" in repr(h)
 
 
+def test_evaluate_reports_an_overflowing_loss_as_divergence():
+    model = bp.Sequential(bp.Linear(1, 1))
+    model.params["0.W"][...] = 1e200
+    with pytest.raises(DivergenceError, match="loss became non-finite"):
+        evaluate(model, bp.SquaredError(), np.ones((2, 1)), np.zeros((2, 1)))
+    model.params["0.W"][...] = np.inf
+    with pytest.raises(DivergenceError, match="output became non-finite"):
+        evaluate(model, bp.SquaredError(), np.ones((2, 1)), np.zeros((2, 1)))
+
+
 def test_progress_bar_gives_the_same_run(capsys):
     x, t = moons(30)
     runs = []

@@ -147,13 +147,17 @@ class History:
         """The per-epoch lists as a plain dict (with ``epoch``), e.g. for a table."""
         return {k: list(getattr(self, k)) for k in ("epoch", "steps", *self.KEYS)}
 
-    def _record(self, epoch, model, loss, train, validation, classify):
+    def _record(self, epoch, model, loss, train, validation, classify, optimizer=None):
         self.epoch.append(epoch)
         self.steps.append(len(self.step_loss))
         for prefix, data in (("train", train), ("val", validation)):
             if data is None:
                 continue
-            value, acc = evaluate(model, loss, *data, classify=classify)
+            try:
+                value, acc = evaluate(model, loss, *data, classify=classify)
+            except DivergenceError:  # the end-of-epoch loss overflowed: say why, with the lr
+                raise DivergenceError(_hint("the loss at the end of the epoch", optimizer)) \
+                    from None
             getattr(self, f"{prefix}_loss").append(value)
             if acc is not None:
                 getattr(self, f"{prefix}_acc").append(acc)
@@ -235,7 +239,7 @@ def fit(model, loss, optimizer, x, t, *, epochs: int, batch_size: int | None = 3
         callbacks = (callbacks,)
     classify = _threshold(loss) is not None and _looks_like_classes(t)
     history = History()
-    history._record(0, model, loss, (x, t), validation, classify)
+    history._record(0, model, loss, (x, t), validation, classify, optimizer)
     epoch_range = range(1, epochs + 1)
     bar = None
     if progress:
@@ -246,11 +250,7 @@ def fit(model, loss, optimizer, x, t, *, epochs: int, batch_size: int | None = 3
         for epoch in epoch_range:
             for idx in minibatches(x.shape[0], batch_size, rng if shuffle else None):
                 history.step_loss.append(train_step(model, loss, optimizer, x[idx], t[idx]))
-            try:
-                history._record(epoch, model, loss, (x, t), validation, classify)
-            except DivergenceError:  # the end-of-epoch loss overflowed: say why, with the lr
-                raise DivergenceError(_hint("the loss at the end of the epoch", optimizer)) \
-                    from None
+            history._record(epoch, model, loss, (x, t), validation, classify, optimizer)
             if bar is not None:
                 bar.set_postfix({k: f"{getattr(history, k)[-1]:.4g}"
                                  for k in ("train_loss", "val_loss") if getattr(history, k)})

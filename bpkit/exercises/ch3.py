@@ -65,7 +65,7 @@ def check_linear_no_bias(layer_class) -> None:
                 f"the returned dL/dx is wrong for x {x.shape}, W {W.shape} (relative error "
                 f"{report['x'].rel_error:.1e}). Row by row it is W^T dy in column form, which "
                 "for a batch of rows is dy @ W, shape (N, n_in).")
-    correct("Your backward pass agrees with centered differences for three shapes.")
+    correct("Your backward pass agrees with centered differences.")
 
 
 def _as_shape(value, what: str) -> tuple:
@@ -112,7 +112,7 @@ def check_gradient_shapes(answer: dict) -> None:
         raise ExerciseError(f"{key}: got {got}. A gradient has the shape of its parameter.")
     check_close("n_params", answer["n_params"], _n_params(), rtol=0, atol=0.5,
                 hint="Count W and b of both layers: n_out * n_in + n_out each.")
-    correct(f"Every gradient has the shape of its parameter; {_n_params()} parameters in all.")
+    correct(f"Every gradient has its parameter's shape; {_n_params()} parameters.")
 
 
 def check_per_example_gradients(per_example_dW) -> None:
@@ -143,7 +143,7 @@ def check_per_example_gradients(per_example_dW) -> None:
         layer.backward(delta)
         if not np.allclose(np.sum(got, axis=0), layer.grads["W"], rtol=1e-10, atol=1e-12):
             raise ExerciseError("the per-example gradients do not sum to bpkit's dW")
-    correct("Summed over the batch, your per-example gradients give Linear.backward's dW.")
+    correct("Summed over the batch they give Linear.backward's dW.")
 
 
 def check_cost_count(answer: dict) -> None:

@@ -38,19 +38,32 @@ def test_momentum_wrong_answers_raise(wrong, match):
         ch5.check_momentum_step(wrong)
 
 
-def test_largest_stable_lr(capsys):
-    ch5.check_largest_stable_lr(2 / np.linalg.eigvalsh(ch5.QUADRATIC_A).max())
+def test_momentum_stable_lr(capsys):
+    lam_max = np.linalg.eigvalsh(ch5.QUADRATIC_A).max()
+    ch5.check_momentum_stable_lr(2 * (1 + ch5.MOMENTUM) / lam_max)
     assert "Correct." in capsys.readouterr().out
-    ch5.check_largest_stable_lr(0.499)  # within 1%
+    ch5.check_momentum_stable_lr(0.945)  # within 1%
 
 
-@pytest.mark.parametrize("wrong, match", [(0.25, "lands on the minimum"),
-                                          (1.0, "flattest direction"),
-                                          (2 / 3, "off-diagonal"), (0.4, "eigenvalues of A"),
+def test_the_answer_is_the_edge_of_convergence():
+    """What the check accepts is where momentum on the bowl stops converging."""
+    from bpkit.optim import SGD
+    from bpkit.surfaces import Quadratic, descend
+
+    bowl = Quadratic(A=ch5.QUADRATIC_A, start=(1.0, -0.5))
+    _, below = descend(bowl, lambda p: SGD(p, lr=0.94, momentum=0.9), 2000)
+    _, above = descend(bowl, lambda p: SGD(p, lr=0.96, momentum=0.9), 2000)
+    assert below[-1] < 1e-12 and above[-1] > 1e6
+
+
+@pytest.mark.parametrize("wrong, match", [(0.5, "limit of plain gradient descent"),
+                                          (5.0, "divides plain descent's limit"),
+                                          (1.9, "flattest direction"),
+                                          (2 / 3 * 1.9, "off-diagonal"), (0.8, "characteristic"),
                                           ("fast", "one number"), (None, "no answer")])
-def test_largest_stable_lr_wrong_answers_raise(wrong, match):
+def test_momentum_stable_lr_wrong_answers_raise(wrong, match):
     with pytest.raises(ExerciseError, match=match):
-        ch5.check_largest_stable_lr(wrong)
+        ch5.check_momentum_stable_lr(wrong)
 
 
 def test_uncorrected_first_step(capsys):

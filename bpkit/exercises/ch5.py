@@ -1,7 +1,7 @@
 r"""Checks for the exercises of chapter 5, optimizers.
 
 - :func:`check_momentum_step`: momentum written as an update rule, against bpkit's ``SGD``.
-- :func:`check_largest_stable_lr`: the largest stable learning rate on a quadratic bowl.
+- :func:`check_momentum_stable_lr`: the largest stable learning rate of momentum on a bowl.
 - :func:`check_uncorrected_first_step`: the size of Adam's first step without bias correction.
 - :func:`check_terminal_step`: how far momentum's step grows under a constant gradient.
 """
@@ -13,11 +13,12 @@ import numpy as np
 from ..optim import SGD
 from . import ExerciseError, check_close, correct
 
-__all__ = ["QUADRATIC_A", "check_momentum_step", "check_largest_stable_lr",
+__all__ = ["QUADRATIC_A", "MOMENTUM", "check_momentum_step", "check_momentum_stable_lr",
            "check_uncorrected_first_step", "check_terminal_step"]
 
-#: The bowl :math:`f = \frac12 \theta^\top A \theta` of exercise 5.2.
+#: The bowl :math:`f = \frac12 \theta^\top A \theta` of exercise 5.2, and its momentum.
 QUADRATIC_A = np.array([[3.0, 1.0], [1.0, 3.0]])
+MOMENTUM = 0.9
 
 
 class _Holder:
@@ -106,38 +107,47 @@ def check_momentum_step(momentum_step) -> None:
             "two steps and on 20 random steps.")
 
 
-def check_largest_stable_lr(lr) -> None:
-    r"""The largest learning rate for which gradient descent on ``QUADRATIC_A`` converges.
+def check_momentum_stable_lr(lr) -> None:
+    r"""The largest learning rate for which momentum 0.9 converges on ``QUADRATIC_A``.
 
-    Along each eigenvector of :math:`A` the error is multiplied by :math:`1 - \eta\lambda` at
-    every step; all of them shrink when :math:`|1 - \eta\lambda| < 1` for every eigenvalue,
-    that is :math:`\eta < 2/\lambda_{\max}`. For :math:`A = [[3, 1], [1, 3]]`,
-    :math:`\lambda = 2, 4`, so the answer is 0.5 (accepted within 1%).
+    Along an eigenvector of :math:`A` with eigenvalue :math:`\lambda`, momentum
+    (:math:`v \leftarrow \mu v + g`, :math:`\theta \leftarrow \theta - \eta v`) gives the
+    recurrence :math:`\theta_{t+1} = (1 + \mu - \eta\lambda)\,\theta_t - \mu\,\theta_{t-1}`,
+    whose two roots stay inside the unit circle exactly when
+    :math:`0 < \eta\lambda < 2(1 + \mu)`. For :math:`A = [[3, 1], [1, 3]]` (eigenvalues 2
+    and 4) and :math:`\mu = 0.9` the answer is :math:`2 \cdot 1.9 / 4 = 0.95` (accepted
+    within 1%).
     """
     lam = np.linalg.eigvalsh(QUADRATIC_A)
-    expected = 2.0 / lam.max()
+    expected = 2.0 * (1.0 + MOMENTUM) / lam.max()
     if lr is None:
         raise ExerciseError("no answer yet (got None)")
     try:
         value = float(lr)
     except (TypeError, ValueError):
         raise ExerciseError(f"expected one number, a learning rate, got {lr!r}") from None
-    hints = [(1.0 / lam.max(), "that is the rate that lands on the minimum in one step along "
-              "the steepest direction (1 - lr * lambda = 0); the error only has to shrink, "
-              "|1 - lr * lambda| < 1, which allows up to twice that."),
-             (2.0 / lam.min(), "that keeps the flattest direction stable, but along the steepest "
-              "one |1 - lr * lambda| is then above 1: every direction has to shrink."),
-             (2.0 / QUADRATIC_A.diagonal().max(), "3 is the curvature along the x axis, but A "
-              "has off-diagonal entries: the curvatures are its eigenvalues, along its "
-              "eigenvectors (np.linalg.eigvalsh).")]
+    hints = [(2.0 / lam.max(), "that is the limit of plain gradient descent, 2 / lambda_max; "
+              "momentum's recurrence has a second term, - mu * theta_{t-1}, that moves the "
+              "limit."),
+             (2.0 / (lam.max() * (1 - MOMENTUM)), "that divides plain descent's limit by "
+              "1 - mu, as if the step were always 1 / (1 - mu) times larger; the velocity "
+              "only grows that much under a steady gradient, and this limit is about an "
+              "oscillating one."),
+             (2.0 * (1 + MOMENTUM) / lam.min(), "that keeps the flattest direction stable; "
+              "every direction has to be, and the steepest one fails first."),
+             (2.0 / QUADRATIC_A.diagonal().max() * (1 + MOMENTUM), "3 is the curvature along "
+              "the x axis, but A has off-diagonal entries: the curvatures are its eigenvalues "
+              "(np.linalg.eigvalsh).")]
     for wrong, hint in hints:
         if np.isclose(value, wrong, rtol=1e-2):
             raise ExerciseError(f"{value:g} is not it: {hint}")
-    check_close("the largest stable learning rate", value, expected, rtol=1e-2, atol=0,
-                hint="Work it out from the eigenvalues of A: along an eigenvector with "
-                     "eigenvalue lambda, one step multiplies the error by 1 - lr * lambda.")
-    correct(f"lr < 2 / lambda_max = 2 / {lam.max():g} = {expected:g}; at exactly that rate "
-            "the steep direction flips sign every step without shrinking.")
+    check_close("the largest stable learning rate with momentum 0.9", value, expected,
+                rtol=1e-2, atol=0,
+                hint="Along an eigenvector with eigenvalue lambda, write theta_{t+1} in terms "
+                     "of theta_t and theta_{t-1}, and find when both roots of its "
+                     "characteristic equation have size below 1. Or search with descend.")
+    correct(f"lr < 2 (1 + mu) / lambda_max = 2 * 1.9 / {lam.max():g} = {expected:g}, almost "
+            f"twice plain gradient descent's limit of 2 / lambda_max = {2 / lam.max():g}.")
 
 
 def check_uncorrected_first_step(ratio) -> None:
@@ -191,4 +201,5 @@ def check_terminal_step(ratio) -> None:
     check_close("the terminal step, in units of lr * g", ratio, expected, rtol=1e-3,
                 hint="Solve the fixed point v = mu v + g for v, and divide by g.")
     correct("v tends to g / (1 - mu): with mu = 0.9 the step becomes 10 times lr * g, which "
-            "is why a momentum run usually needs a smaller learning rate.")
+            "is why a run with momentum 0.9 is often given about a tenth of plain descent's "
+            "learning rate, for the same long-run step.")

@@ -65,7 +65,7 @@ class Quadratic(Surface):
     name = "ill-conditioned quadratic"
 
     def __init__(self, A=((1.0, 0.0), (0.0, 20.0)), xlim=(-11.0, 11.0), ylim=(-4.0, 4.0),
-                 start=(-10.0, 2.5)):
+                 start=(-10.0, 2.5), name: str | None = None):
         A = np.array(A, dtype=np.float64)
         if A.shape != (2, 2):
             raise ValueError(f"Quadratic: A must be a 2x2 matrix, got shape {A.shape}")
@@ -76,6 +76,8 @@ class Quadratic(Surface):
                              f"minimum), got eigenvalues {np.linalg.eigvalsh(A).tolist()}")
         self.A = A
         self.xlim, self.ylim, self.start = tuple(xlim), tuple(ylim), tuple(start)
+        if name is not None:
+            self.name = name
 
     @property
     def curvatures(self) -> np.ndarray:

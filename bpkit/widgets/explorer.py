@@ -164,7 +164,7 @@ class NetworkExplorer:
         self.reset_button.on_click(lambda _: self.reset())
         self.loss_label = widgets.HTML()
         self.table = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
 
         self._build_figure()
         controls = widgets.VBox([widgets.HTML("<b>parameters</b>"),
@@ -176,7 +176,9 @@ class NetworkExplorer:
                              widgets.HBox([self.step_button, self.reset_button,
                                            self.loss_label]),
                              self.table])
-        self.widget = widgets.HBox([controls, view])
+        # On a narrow page the picture wraps below the sliders instead of being squeezed.
+        self.widget = widgets.HBox([controls, view],
+                                   layout=widgets.Layout(flex_flow="row wrap"))
         self._update(restart_history=True)
 
     # ------------------------------------------------------------------ state

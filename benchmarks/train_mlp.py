@@ -33,6 +33,7 @@ SIZES = (784, 256, 128, 10)
 N_SAMPLES = 20_000
 LR = 0.01
 DTYPE = np.float32
+CHUNK_SAMPLES = 4096  # the contenders take turns every this many samples (see time_epochs)
 
 
 def make_data(n: int, seed: int = 0):
@@ -72,6 +73,7 @@ def floor_epoch(state, x, y, batch):
 
 def make_floor(batch, n):
     ws, _ = init_weights()
+    ws = [np.asfortranarray(w) for w in ws]  # the layout bpkit.Linear keeps: x @ W.T is plain
     rng = np.random.default_rng(2)
     dzs = {b: rng.standard_normal((b, SIZES[-1]), dtype=DTYPE) * 0.01
            for b in {batch, n % batch} if b}
@@ -147,22 +149,12 @@ def make_torch():
 
 def torch_epoch(state, x, y, batch):
     torch, model, loss_fn, opt = state
-    xt, yt = state_tensors(torch, x, y)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)  # views of the same memory, no copy
     for i in range(0, len(x), batch):
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(xt[i:i + batch]), yt[i:i + batch])
         loss.backward()
         opt.step()
-
-
-_tensors = {}
-
-
-def state_tensors(torch, x, y):
-    key = (id(x), id(y))
-    if key not in _tensors:  # converted once, outside the timing of later epochs
-        _tensors[key] = (torch.from_numpy(x), torch.from_numpy(y))
-    return _tensors[key]
 
 
 def make_sklearn(batch):
@@ -200,24 +192,39 @@ def time_epochs(x, y, batch, repeats):
         contenders["scikit-learn"] = (make_sklearn(batch), sklearn_epoch)
     for state, epoch in contenders.values():  # warm-up: first-call costs, caches
         epoch(state, x[:batch * 4], y[:batch * 4], batch)
-    times = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, (state, epoch) in contenders.items():
-            start = time.perf_counter()
-            epoch(state, x, y, batch)
-            times[name].append(time.perf_counter() - start)
-    return {name: 1000 * statistics.median(t) for name, t in times.items()}
+    # The machine's speed drifts over seconds (other tenants, frequency), so the contenders
+    # take turns chunk by chunk: each epoch of each contender spans the same stretch of
+    # time, and a ratio taken within one epoch cancels the drift.
+    names = list(contenders)
+    chunk = batch * max(1, CHUNK_SAMPLES // batch)
+    times = {name: [] for name in names}
+    for r in range(repeats):
+        epoch_time = dict.fromkeys(names, 0.0)
+        for c, start in enumerate(range(0, len(x), chunk)):
+            xc, yc = x[start:start + chunk], y[start:start + chunk]
+            turn = (r + c) % len(names)
+            for name in names[turn:] + names[:turn]:
+                state, epoch = contenders[name]
+                t0 = time.perf_counter()
+                epoch(state, xc, yc, batch)
+                epoch_time[name] += time.perf_counter() - t0
+        for name in names:
+            times[name].append(epoch_time[name])
+    return {name: (1000 * statistics.median(t),
+                   statistics.median(a / f for a, f in zip(t, times["floor"], strict=True)))
+            for name, t in times.items()}
 
 
-def print_table(title, ms):
-    floor = ms["floor"]
+def print_table(title, results):
     print(f"\n{title}")
     print(f"{'implementation':<16} {'ms / epoch':>11} {'x floor':>8}")
-    for name, value in ms.items():
-        print(f"{name:<16} {value:>11.1f} {value / floor:>8.2f}")
+    for name, (ms, ratio) in results.items():
+        print(f"{name:<16} {ms:>11.1f} {ratio:>8.2f}")
     for missing in ("pytorch (CPU)", "scikit-learn"):
-        if missing not in ms:
+        if missing not in results:
             print(f"{missing:<16} {'not installed':>11}")
+    if "pytorch (CPU)" in results:
+        print(f"bpkit / pytorch: {results['bpkit'][0] / results['pytorch (CPU)'][0]:.2f}")
 
 
 def rss_mib() -> float:
@@ -259,7 +266,7 @@ def where_the_time_goes(x, y, batch, repeats):
     import cProfile
     import pstats
 
-    ms = time_epochs(x, y, batch, repeats)
+    ms = {name: value for name, (value, _) in time_epochs(x, y, batch, repeats).items()}
     steps = -(-len(x) // batch)
     tiny, xt, yt = tiny_bpkit(), np.ones((1, 1), DTYPE), np.zeros(1, int)
     per_step = []

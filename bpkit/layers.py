@@ -95,7 +95,10 @@ class Linear(Layer):
             W = rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in)
         else:
             raise ValueError(f"Linear: init must be 'glorot' or 'he', got {init!r}")
-        self.params = {"W": W.astype(self.dtype), "b": np.zeros(n_out, dtype=self.dtype)}
+        # W is stored column by column (Fortran order), so that W.T, used by the forward
+        # pass, is an ordinary row-major matrix: BLAS multiplies x @ W.T without a transpose.
+        self.params = {"W": np.asfortranarray(W, dtype=self.dtype),
+                       "b": np.zeros(n_out, dtype=self.dtype)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
     def _args(self) -> str:

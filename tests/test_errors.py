@@ -127,3 +127,13 @@ def test_small_learning_rate_trains_without_error():
     assert losses[-1] < 1e-8 < losses[0]
     assert model.params["0.W"][0, 0] == pytest.approx(3.0)
     assert model.params["0.b"][0] == pytest.approx(1.0)
+
+
+def test_core_imports_only_numpy():
+    import subprocess
+    import sys
+
+    code = ("import sys, bpkit; bad = sorted(m for m in ('sympy', 'matplotlib', 'ipywidgets', "
+            "'tqdm', 'IPython') if m in sys.modules); print(bad); assert not bad")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

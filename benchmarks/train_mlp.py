@@ -33,7 +33,8 @@ SIZES = (784, 256, 128, 10)
 N_SAMPLES = 20_000
 LR = 0.01
 DTYPE = np.float32
-CHUNK_SAMPLES = 4096  # the contenders take turns every this many samples (see time_epochs)
+CHUNK_SAMPLES = 4096  # the NumPy contenders take turns every this many samples
+PAUSE = 0.3  # seconds of quiet before PyTorch and scikit-learn run (see time_epochs)
 
 
 def make_data(n: int, seed: int = 0):
@@ -183,33 +184,45 @@ def available(module: str) -> bool:
 
 
 def time_epochs(x, y, batch, repeats):
-    contenders = {"floor": (make_floor(batch, len(x)), floor_epoch),
-                  "bpkit": (make_bpkit(), bpkit_epoch),
-                  "numpy loop": (make_numpy(), numpy_epoch)}
+    """Median ms per epoch and median ratio to the floor, for every contender.
+
+    The machine's speed drifts over seconds (other tenants, clock frequency), so the three
+    NumPy contenders take turns chunk by chunk: each of their epochs spans the same stretch
+    of time, and a ratio taken within one round cancels the drift. PyTorch and
+    scikit-learn run whole epochs in the same rounds, after a pause: their thread pools
+    and NumPy's spin for a while after their last task and would slow each other down.
+    """
+    own = {"floor": (make_floor(batch, len(x)), floor_epoch),
+           "bpkit": (make_bpkit(), bpkit_epoch),
+           "numpy loop": (make_numpy(), numpy_epoch)}
+    foreign = {}
     if available("torch"):
-        contenders["pytorch (CPU)"] = (make_torch(), torch_epoch)
+        foreign["pytorch (CPU)"] = (make_torch(), torch_epoch)
     if available("sklearn"):
-        contenders["scikit-learn"] = (make_sklearn(batch), sklearn_epoch)
-    for state, epoch in contenders.values():  # warm-up: first-call costs, caches
+        foreign["scikit-learn"] = (make_sklearn(batch), sklearn_epoch)
+    for state, epoch in (own | foreign).values():  # warm-up: first-call costs, caches
         epoch(state, x[:batch * 4], y[:batch * 4], batch)
-    # The machine's speed drifts over seconds (other tenants, frequency), so the contenders
-    # take turns chunk by chunk: each epoch of each contender spans the same stretch of
-    # time, and a ratio taken within one epoch cancels the drift.
-    names = list(contenders)
+    names = list(own)
     chunk = batch * max(1, CHUNK_SAMPLES // batch)
-    times = {name: [] for name in names}
+    times = {name: [] for name in names + list(foreign)}
     for r in range(repeats):
         epoch_time = dict.fromkeys(names, 0.0)
         for c, start in enumerate(range(0, len(x), chunk)):
             xc, yc = x[start:start + chunk], y[start:start + chunk]
             turn = (r + c) % len(names)
             for name in names[turn:] + names[:turn]:
-                state, epoch = contenders[name]
+                state, epoch = own[name]
                 t0 = time.perf_counter()
                 epoch(state, xc, yc, batch)
                 epoch_time[name] += time.perf_counter() - t0
         for name in names:
             times[name].append(epoch_time[name])
+        for name, (state, epoch) in foreign.items():
+            time.sleep(PAUSE)
+            t0 = time.perf_counter()
+            epoch(state, x, y, batch)
+            times[name].append(time.perf_counter() - t0)
+        time.sleep(PAUSE)
     return {name: (1000 * statistics.median(t),
                    statistics.median(a / f for a, f in zip(t, times["floor"], strict=True)))
             for name, t in times.items()}

@@ -8,32 +8,44 @@ from __future__ import annotations
 
 import numpy as np
 
+#: dtype kinds accepted as numbers: bool, signed and unsigned integer, float, complex.
+NUMERIC = "biufc"
 
-def as_batch(x, where: str, dtype=None) -> np.ndarray:
-    """Return ``x`` as an ndarray with a non-empty, finite batch.
 
+def as_batch(x, where, dtype=None, finite: bool = True) -> np.ndarray:
+    """Return ``x`` as an ndarray holding a non-empty batch (finite, unless ``finite=False``).
+
+    ``where`` names the caller in error messages: a string, or an object (a layer) whose
+    ``repr`` is used, formatted only when there is an error to report.
     Integer and boolean inputs are cast to ``dtype`` (they carry no precision to lose);
     a floating input of another precision than ``dtype`` is refused rather than cast,
     so float32 stays float32 end to end and float64 is never silently downcast.
     """
     x = np.asarray(x)
     if x.ndim == 0:
-        raise ValueError(f"{where} expected a batch (an array with a leading batch axis), "
-                         f"got a scalar {x!r}")
+        raise ValueError(f"{_name(where)} expected a batch (an array with a leading batch "
+                         f"axis), got a scalar {x!r}")
     if x.shape[0] == 0:
-        raise ValueError(f"{where} got an empty batch: shape {x.shape}; "
+        raise ValueError(f"{_name(where)} got an empty batch: shape {x.shape}; "
                          "a batch needs at least one example")
-    if not np.issubdtype(x.dtype, np.number) and x.dtype != np.bool_:
-        raise TypeError(f"{where} expected numbers, got an array of dtype {x.dtype}")
     if dtype is not None and x.dtype != dtype:
-        if np.issubdtype(x.dtype, np.floating):
+        if x.dtype.kind == "f":
             raise TypeError(
-                f"{where} has {np.dtype(dtype).name} parameters but the input is "
+                f"{_name(where)} has {np.dtype(dtype).name} parameters but the input is "
                 f"{x.dtype.name}; cast the input with x.astype(np.{np.dtype(dtype).name}) "
                 f"or build the layer with dtype=np.{x.dtype.name}")
+        if x.dtype.kind not in NUMERIC:
+            raise TypeError(f"{_name(where)} expected numbers, got an array of dtype {x.dtype}")
         x = x.astype(dtype)
-    check_finite(x, f"{where} input")
+    elif x.dtype.kind not in NUMERIC:
+        raise TypeError(f"{_name(where)} expected numbers, got an array of dtype {x.dtype}")
+    if finite:
+        check_finite(x, f"{_name(where)} input")
     return x
+
+
+def _name(where) -> str:
+    return where if isinstance(where, str) else repr(where)
 
 
 def check_finite(x: np.ndarray, what: str, hint: str = "") -> None:

@@ -28,7 +28,7 @@ class Loss:
         if y.ndim != 2 or y.shape[0] == 0:
             raise ValueError(f"{self!r} expected predictions of shape (N, K) with N >= 1, "
                              f"got shape {y.shape}")
-        if not np.issubdtype(y.dtype, np.floating):
+        if y.dtype.kind != "f":
             y = y.astype(np.float64)
         check_finite(y, f"{self!r}: the predictions",
                      "during training this means the model diverged: try a smaller learning rate")
@@ -134,7 +134,7 @@ class SoftmaxCrossEntropy(Loss):
         z = self._predictions(z)
         n, k = z.shape
         t = np.asarray(t)
-        labels = t.shape == (n,) and (np.issubdtype(t.dtype, np.integer) or t.dtype == np.bool_)
+        labels = t.shape == (n,) and t.dtype.kind in "iub"  # integer (or bool) labels
         if labels:
             if t.min() < 0 or t.max() >= k:
                 raise ValueError(f"{self!r}: class labels must lie in 0..{k - 1} for {k} "
@@ -151,7 +151,7 @@ class SoftmaxCrossEntropy(Loss):
         self.y, self.t, self.p = z, t, e / total
         log_p = shifted - np.log(total)                   # log softmax(z), computed stably
         if labels:  # t is one-hot: only the log-probability of the true class counts
-            return float(-np.sum(log_p[np.arange(n), t]) / n)
+            return float(-log_p[np.arange(n), t].sum() / n)
         return float(-np.sum(t * log_p) / n)
 
     def backward(self):

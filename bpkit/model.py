@@ -47,8 +47,7 @@ class Sequential:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Run every layer in order; x ``(N, n_in)`` -> y ``(N, n_out)``."""
-        if not isinstance(self.layers[0], Linear):  # a Linear layer checks its own input
-            x = as_batch(x, "Sequential")
+        x = as_batch(x, "Sequential")  # once here; each layer then checks only shapes
         for i, layer in enumerate(self.layers):
             try:
                 x = layer.forward(x)

@@ -104,3 +104,18 @@ def test_tilted_quadratic_changes_only_the_per_coordinate_rules():
         np.testing.assert_allclose(tilted[name].losses, aligned[name].losses, rtol=1e-9)
     for name in ("RMSProp", "Adam"):  # per-coordinate rules do worse once the bowl is turned
         assert tilted[name].losses[25] > 1.5 * aligned[name].losses[25]
+
+
+def test_each_optimizer_keeps_its_colour_whichever_others_are_shown():
+    from matplotlib.figure import Figure
+
+    from bpkit.widgets.optimizers import OPTIMIZERS, PATH_COLOURS, plot_runs
+
+    surface = Quadratic()
+    runs = compare(surface, {"momentum": 0.03, "Adam": 0.3}, 20)
+    ax_surface, ax_loss = Figure().subplots(1, 2)
+    plot_runs(surface, runs, ax_surface, ax_loss)
+    for ax in (ax_surface, ax_loss):
+        colours = {line.get_label(): line.get_color() for line in ax.get_lines()}
+        for name in runs:
+            assert colours[name] == PATH_COLOURS[OPTIMIZERS.index(name)]

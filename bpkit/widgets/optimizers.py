@@ -119,17 +119,18 @@ def compare(surface, lrs: dict, steps: int, **hyper) -> dict[str, Run]:
 
 
 def plot_trajectories(ax, surface, paths: dict, *, levels: int = 25, log_levels: bool = True,
-                      resolution: int = 200, title: str | None = None):
+                      resolution: int = 200, title: str | None = None, colours=None):
     """Draw the contours of a 2-D ``surface`` and each optimizer's path over them.
 
     ``surface`` is a :class:`bpkit.surfaces.Surface` (its ``f``, ``xlim``, ``ylim`` and
     ``minimum`` are used); ``paths`` maps a label to an array of positions of shape
     ``(n, 2)``, for example the ``path`` returned by :func:`bpkit.surfaces.descend`.
     Contour lines are grey (log-spaced values when ``log_levels``, so both the steep walls
-    and the flat floor show); the paths take ``PATH_COLOURS`` in order, each with a dot at
-    its start and a cross at its end; a black star marks the minimum. Returns ``ax``.
+    and the flat floor show); the paths take ``colours`` (default ``PATH_COLOURS``) in order,
+    each with a dot at its start and a cross at its end; a black star marks the minimum.
+    Returns ``ax``.
     """
-    colours = PATH_COLOURS
+    colours = PATH_COLOURS if colours is None else list(colours)
     (x0, x1), (y0, y1) = surface.xlim, surface.ylim
     X, Y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     Z = surface.f(X, Y)
@@ -153,15 +154,22 @@ def plot_trajectories(ax, surface, paths: dict, *, levels: int = 25, log_levels:
 
 
 def plot_runs(surface, runs: dict[str, Run], ax_surface, ax_loss) -> None:
-    """Paths over the contours in ``ax_surface``; loss against step (log scale) in ``ax_loss``."""
-    colours = PATH_COLOURS
+    """Paths over the contours in ``ax_surface``; loss against step (log scale) in ``ax_loss``.
+
+    Each optimizer of ``OPTIMIZERS`` keeps its own colour (``PATH_COLOURS`` in the order of
+    ``OPTIMIZERS``) whichever others are shown, so a colour always means the same rule.
+    Losses below 1e-12 are drawn at 1e-12 (the log scale needs a floor).
+    """
+    n_colours = len(PATH_COLOURS)
+    colours = [PATH_COLOURS[OPTIMIZERS.index(name) if name in OPTIMIZERS else i % n_colours]
+               for i, name in enumerate(runs)]
     labels = {name: f"{name}" + (" (diverged)" if run.diverged else "")
               for name, run in runs.items()}
-    plot_trajectories(ax_surface, surface, {labels[n]: r.path for n, r in runs.items()})
-    for i, (name, run) in enumerate(runs.items()):
+    plot_trajectories(ax_surface, surface, {labels[n]: r.path for n, r in runs.items()},
+                      colours=colours)
+    for colour, (name, run) in zip(colours, runs.items(), strict=True):
         losses = np.clip(run.losses, 1e-12, None)
-        ax_loss.semilogy(np.arange(len(losses)), losses, color=colours[i % len(colours)],
-                         label=labels[name])
+        ax_loss.semilogy(np.arange(len(losses)), losses, color=colour, label=labels[name])
     label_axes(ax_loss, "Loss against steps", "step", "loss (log scale)")
     if runs:
         ax_loss.legend(loc="best", fontsize="small")

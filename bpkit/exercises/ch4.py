@@ -76,7 +76,8 @@ def check_fastest_lr(lr_best) -> None:
                      "|1 - lr * lambda_min| and |1 - lr * lambda_max| over lr.")
     rate = (hi - lo) / (hi + lo)
     correct(f"lr = 2 / (lambda_min + lambda_max) = 2 / {lo + hi:g} = {2 / (lo + hi):.6g}; "
-            f"every direction then shrinks by at least the factor {rate:.6g} per step.")
+            f"the error along each eigenvector then shrinks by a factor of at most {rate:.6g} "
+            "in size per step.")
 
 
 def check_minibatches(make_batches) -> None:

@@ -4,7 +4,8 @@ The network has ``depth`` hidden layers of ``width`` units, each a :class:`~bpki
 followed by the chosen activation, then a linear output layer of 2 units, under the squared
 error. For one input :math:`x` (4 numbers) and target :math:`t`, one backward pass gives every
 layer's error vector :math:`\delta^l = \partial L / \partial z^l`, from the output error
-:math:`\delta^L` back to the first layer through
+:math:`\delta^D` (D = ``depth + 1`` layers; L is the loss) back to the first
+layer through
 
 .. math::
 
@@ -110,7 +111,10 @@ class DepthResult:
 
     @property
     def shrink(self) -> float:
-        """:math:`\\lVert\\delta^1\\rVert / \\lVert\\delta^L\\rVert`: below 1 the error shrinks."""
+        """:math:`\\lVert\\delta^1\\rVert / \\lVert\\delta^D\\rVert` (D: the output layer).
+
+        Below 1 the error shrinks on its way back to the first layer.
+        """
         return float(self.norms[0] / self.norms[-1])
 
 
@@ -258,6 +262,7 @@ class DepthExplorer:
         fig.savefig(buf, format="png", dpi=90)
         self._image.value = buf.getvalue()
         self._text.value = f"<p>{summary(self.result)}</p>"
+        self._image.tooltip = f"Bar chart, log scale: {summary(self.result)}"  # alt text
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -373,6 +373,11 @@ class NetworkExplorer:
                                  f"{self.output:.4f} &nbsp; steps: {len(self.history) - 1}")
         self.table.value = self._table_html()
         self.image.value = self._png()
+        self.image.tooltip = (  # alt text: what the picture shows, in words
+            f"The 2-2-1 network, each edge labelled with its weight and gradient; output "
+            f"y = {self.output:.4f}, target t = {self.target:.3f}, loss L = {self.loss:.4g}. "
+            f"The loss along {w} with its tangent, slope dL/d{w} = {slope:+.3g}. "
+            f"The loss after each of {len(self.history) - 1} steps.")
 
     def _draw_background(self, key) -> None:
         """Set the axis limits (rounded up, so they rarely change) and cache the rest."""

@@ -32,6 +32,8 @@ def test_momentum_solution_passes(capsys):
     (lambda th, v, g, lr, mu: th - lr * g, "should return a pair"),
     (lambda th, v, g, lr, mu: (th - 0.1 * (0.9 * v + g), 0.9 * v + g), "no hard-coded"),
     (lambda th, v, g: (th, v), "raised TypeError"),
+    (None, "no answer yet"),
+    (0.9, "expected a function"),
 ])
 def test_momentum_wrong_answers_raise(wrong, match):
     with pytest.raises(ExerciseError, match=match):

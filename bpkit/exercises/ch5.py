@@ -68,6 +68,12 @@ def check_momentum_step(momentum_step) -> None:
     are compared, so either bookkeeping of the velocity (with or without the factor
     :math:`-\eta` folded in) is accepted.
     """
+    if momentum_step is None:
+        raise ExerciseError("no answer yet (got None): define a function "
+                            "momentum_step(theta, velocity, grad, lr, momentum)")
+    if not callable(momentum_step):
+        raise ExerciseError(f"expected a function momentum_step(theta, velocity, grad, lr, "
+                            f"momentum), got {type(momentum_step).__name__}")
     theta0, grads, lr, mu = (1.0, -2.0), [(0.5, -1.0), (0.2, 0.1)], 0.1, 0.9
     got = _run_learner(momentum_step, theta0, grads, lr, mu)
     for i, (g, e) in enumerate(zip(got, _run_bpkit(theta0, grads, lr, mu), strict=True)):

@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The venv's tools come first on PATH for every recipe (jupyter, the kernel, ruff, ...).
 export PATH := $(abspath $(BIN)):$(PATH)
+# fit() shows a progress bar on long runs; not in tests or in the notebooks' stored outputs.
+export BPKIT_PROGRESS := 0
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
 .PHONY: help venv book test lint unit nbval execute lab clean bench student

@@ -36,7 +36,9 @@ class Layer:
         raise NotImplementedError
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(x)
+        """``forward(x)``, after checking that ``x`` is a finite batch (a model checks its
+        input once, then calls each layer's ``forward``)."""
+        return self.forward(as_batch(x, self))
 
     def __repr__(self) -> str:
         label = f"{type(self).__name__}({self._args()})"
@@ -113,7 +115,7 @@ class Linear(Layer):
         return self.params["b"]
 
     def forward(self, x):
-        x = as_batch(x, f"{self!r}", self.dtype)
+        x = as_batch(x, self, self.dtype, finite=False)  # finiteness: see Layer.__call__
         if x.ndim != 2 or x.shape[1] != self.n_in:
             raise ValueError(f"{self!r} expected input of shape (N, {self.n_in}), "
                              f"got shape {x.shape}")
@@ -131,7 +133,7 @@ class Linear(Layer):
         """
         dz = self._check_dy(dz, None if self.x is None else (self.x.shape[0], self.n_out))
         np.matmul(dz.T, self.x, out=self.grads["W"])
-        np.sum(dz, axis=0, out=self.grads["b"])
+        dz.sum(axis=0, out=self.grads["b"])
         return dz @ self.W if need_dx else None
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 __all__ = ["DivergenceError", "EarlyStopping", "History", "evaluate", "fit", "minibatches",
            "predicted_classes", "train_step"]
+
+
+#: ``fit`` shows a progress bar by default for runs of at least this many steps.
+LONG_RUN = 20_000
 
 
 class DivergenceError(FloatingPointError):
@@ -33,7 +39,7 @@ def train_step(model, loss, optimizer, x, t) -> float:
 def _hint(what: str, optimizer) -> str:
     lr = getattr(optimizer, "lr", None)
     return (f"{what} became non-finite (NaN or inf) during training. The usual causes: a "
-            f"learning rate too large{f' (lr={lr})' if lr is not None else ''}, which "
+            f"learning rate too large{f' (lr={lr:.4g})' if lr is not None else ''}, which "
             "makes each step overshoot and the weights grow without bound, or exploding "
             "gradients in a deep network. Try a learning rate 10 times smaller, or check "
             "the gradients with bpkit.gradcheck.")
@@ -201,7 +207,7 @@ class EarlyStopping:
 
 def fit(model, loss, optimizer, x, t, *, epochs: int, batch_size: int | None = 32,
         rng: np.random.Generator | None = None, shuffle: bool = True, validation=None,
-        callbacks=(), on_divergence: str = "raise", progress: bool = False) -> History:
+        callbacks=(), on_divergence: str = "raise", progress: bool | None = None) -> History:
     """Train ``model`` for ``epochs`` passes over ``(x, t)`` in mini-batches; return a History.
 
     Each epoch splits the examples with :func:`minibatches` (shuffled by ``rng`` when
@@ -214,7 +220,10 @@ def fit(model, loss, optimizer, x, t, *, epochs: int, batch_size: int | None = 3
 
     A non-finite loss raises :class:`DivergenceError`; with ``on_divergence="stop"`` the
     run ends instead, ``history.diverged`` is set and the history so far is returned.
-    ``progress=True`` shows a progress bar (tqdm; off by default).
+    ``progress=True`` shows a progress bar over the epochs (tqdm, in a notebook or a
+    terminal), ``False`` never; the default shows one for long runs, of at least
+    ``LONG_RUN`` steps, unless the environment variable ``BPKIT_PROGRESS`` is ``0`` (the
+    tests and ``make execute`` set it, so stored outputs stay free of bars).
     """
     x, t = np.asarray(x), np.asarray(t)
     if x.ndim == 0 or t.ndim == 0 or x.shape[0] != t.shape[0]:
@@ -242,6 +251,9 @@ def fit(model, loss, optimizer, x, t, *, epochs: int, batch_size: int | None = 3
     history._record(0, model, loss, (x, t), validation, classify, optimizer)
     epoch_range = range(1, epochs + 1)
     bar = None
+    if progress is None:
+        steps = epochs * (1 if batch_size is None else -(-x.shape[0] // batch_size))
+        progress = steps >= LONG_RUN and os.environ.get("BPKIT_PROGRESS", "1") != "0"
     if progress:
         from tqdm.auto import tqdm  # only here: the core of bpkit imports only NumPy
 

@@ -4,6 +4,7 @@ import importlib.util
 import pathlib
 
 import nbformat
+import pytest
 
 spec = importlib.util.spec_from_file_location(
     "student_release", pathlib.Path(__file__).parents[1] / "tools" / "student_release.py")
@@ -16,7 +17,8 @@ def make_notebook():
     intro = nbformat.v4.new_code_cell("x = 1 + 1\nprint(x)")
     intro.outputs = [nbformat.v4.new_output("stream", text="2\n")]
     intro.execution_count = 1
-    solution = nbformat.v4.new_code_cell("answer = 42\nslope = 2 * answer\nprint(slope)",
+    solution = nbformat.v4.new_code_cell("answer = 42\nslope = 2 * answer\nprint(slope)\n\n"
+                                         "def grad(x, y=1):\n    return 2 * x * y\n",
                                          metadata={"tags": ["hide-input", "solution"]})
     check = nbformat.v4.new_code_cell("ch1.check(answer, slope)")
     nb.cells = [nbformat.v4.new_markdown_cell("**Exercise 1.1**"), intro, solution, check]
@@ -30,6 +32,11 @@ def test_solutions_replaced_by_answer_cells(tmp_path):
     answer = nb.cells[2]
     assert "42" not in answer.source and "2 * answer" not in answer.source
     assert "answer = None" in answer.source and "slope = None" in answer.source
+    assert "def grad(x, y=1):" in answer.source and "2 * x * y" not in answer.source
+    namespace = {}
+    exec(answer.source, namespace)  # the student cell runs, and the stub says what to do
+    with pytest.raises(NotImplementedError, match="write grad here"):
+        namespace["grad"](1.0)
     assert nb.cells[3].source == "ch1.check(answer, slope)"
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
     assert "widgets" not in nb.metadata

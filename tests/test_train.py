@@ -277,3 +277,23 @@ def test_mismatched_examples():
     with pytest.raises(ValueError, match=r"\(10, 2\) and \(9,\)"):
         fit(model, h_loss(), bp.SGD(model, 0.1), np.zeros((10, 2)), np.zeros(9), epochs=1,
             shuffle=False)
+
+
+def test_progress_bar_by_default_only_for_long_runs(monkeypatch, capsys):
+    import bpkit.train as train
+
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal((8, 1)), rng.standard_normal((8, 1))
+    model = bp.Sequential(bp.Linear(1, 1, rng=rng))
+    monkeypatch.setenv("BPKIT_PROGRESS", "1")
+    monkeypatch.setattr(train, "LONG_RUN", 10)
+    bp.fit(model, bp.SquaredError(), bp.SGD(model, lr=0.01), x, t, epochs=2, batch_size=4,
+           rng=rng)  # 4 steps: short, no bar
+    assert "epochs" not in capsys.readouterr().err
+    bp.fit(model, bp.SquaredError(), bp.SGD(model, lr=0.01), x, t, epochs=5, batch_size=4,
+           rng=rng)  # 10 steps: long, a bar on stderr
+    assert "epochs" in capsys.readouterr().err
+    monkeypatch.setenv("BPKIT_PROGRESS", "0")
+    bp.fit(model, bp.SquaredError(), bp.SGD(model, lr=0.01), x, t, epochs=5, batch_size=4,
+           rng=rng)
+    assert "epochs" not in capsys.readouterr().err

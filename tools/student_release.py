@@ -14,7 +14,7 @@ import pathlib
 
 import nbformat
 
-PLACEHOLDER = "# Your answer here: replace the None values, then run the check below.\n"
+PLACEHOLDER = "# Your answer here: replace the None values and write the function bodies.\n"
 
 
 def strip_solutions(nb: nbformat.NotebookNode) -> int:
@@ -27,6 +27,9 @@ def strip_solutions(nb: nbformat.NotebookNode) -> int:
         if "solution" in tags:
             names = _assigned_names(cell.source)
             body = PLACEHOLDER + "".join(f"{name} = None\n" for name in names)
+            body += "".join(f"\n\n{signature}\n    raise NotImplementedError(\"write {name} here, "
+                            f"then run the check below\")\n"
+                            for name, signature in _functions(cell.source))
             nb.cells[i] = nbformat.v4.new_code_cell(body, metadata={"tags": ["answer"]})
             count += 1
         else:
@@ -46,6 +49,13 @@ def _assigned_names(source: str) -> list[str]:
             if target.isidentifier() and target not in names:
                 names.append(target)
     return names
+
+
+def _functions(source: str) -> list[tuple[str, str]]:
+    """``(name, def line)`` of every top-level function a solution cell defines."""
+    return [(line[4:].split("(", 1)[0].strip(), line.rstrip())
+            for line in source.splitlines()
+            if line.startswith("def ") and line.rstrip().endswith(":")]
 
 
 def main(argv=None) -> None:

@@ -82,13 +82,34 @@ def test_uncorrected_first_step_wrong_answers_raise(wrong, match):
         ch5.check_uncorrected_first_step(wrong)
 
 
-def test_terminal_step(capsys):
-    ch5.check_terminal_step(1 / (1 - 0.9))
+def test_alternating_step(capsys):
+    ch5.check_alternating_step((1 - 0.9) / (1 + 0.9))
     assert "Correct." in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, match", [(1.9, "only a few steps"), (0.1, "not shrinks"),
-                                          (9.0, "not right yet")])
-def test_terminal_step_wrong_answers_raise(wrong, match):
+def test_the_answer_is_what_adam_does():
+    """What the check accepts is the long-run step of bpkit's Adam under g, -g, g, ..."""
+    from bpkit.optim import Adam
+
+    class OneNumber:
+        def __init__(self):
+            self.params = {"w": np.zeros(1)}
+            self.grads = {"w": np.zeros(1)}
+
+    model = OneNumber()
+    opt = Adam(model, lr=0.01, beta1=0.9, beta2=0.999)
+    for t in range(300):
+        model.grads["w"][0] = 3.0 * (-1.0) ** t
+        before = model.params["w"].copy()
+        opt.step()
+    ch5.check_alternating_step(abs(model.params["w"][0] - before[0]) / opt.lr)
+
+
+@pytest.mark.parametrize("wrong, match", [(1.0, "first step"), (1 / 1.9, "momentum's velocity"),
+                                          (0.1, "first step only"), (0.001 / 1.999, "uses beta2"),
+                                          (-0.1 / 1.9, "negative"), (0.0, "do not vanish"),
+                                          (0.06, "not right yet"), ("small", "one number"),
+                                          (None, "no answer")])
+def test_alternating_step_wrong_answers_raise(wrong, match):
     with pytest.raises(ExerciseError, match=match):
-        ch5.check_terminal_step(wrong)
+        ch5.check_alternating_step(wrong)

@@ -188,9 +188,12 @@ def time_epochs(x, y, batch, repeats):
 
     The machine's speed drifts over seconds (other tenants, clock frequency), so the three
     NumPy contenders take turns chunk by chunk: each of their epochs spans the same stretch
-    of time, and a ratio taken within one round cancels the drift. PyTorch and
-    scikit-learn run whole epochs in the same rounds, after a pause: their thread pools
-    and NumPy's spin for a while after their last task and would slow each other down.
+    of time. Their ratio to the floor is the median over every chunk of every round of
+    (the contender's time on that chunk) / (the floor's time on the same chunk, run next
+    to it): a burst of noise spoils a few chunks, not the figure. PyTorch and
+    scikit-learn run whole epochs in the same rounds, after a pause (their thread pools
+    and NumPy's spin for a while after their last task and would slow each other down);
+    their ratio is the median over rounds of their epoch time over the floor's.
     """
     own = {"floor": (make_floor(batch, len(x)), floor_epoch),
            "bpkit": (make_bpkit(), bpkit_epoch),
@@ -205,16 +208,21 @@ def time_epochs(x, y, batch, repeats):
     names = list(own)
     chunk = batch * max(1, CHUNK_SAMPLES // batch)
     times = {name: [] for name in names + list(foreign)}
+    chunk_ratios = {name: [] for name in names}
     for r in range(repeats):
         epoch_time = dict.fromkeys(names, 0.0)
         for c, start in enumerate(range(0, len(x), chunk)):
             xc, yc = x[start:start + chunk], y[start:start + chunk]
             turn = (r + c) % len(names)
+            chunk_time = {}
             for name in names[turn:] + names[:turn]:
                 state, epoch = own[name]
                 t0 = time.perf_counter()
                 epoch(state, xc, yc, batch)
-                epoch_time[name] += time.perf_counter() - t0
+                chunk_time[name] = time.perf_counter() - t0
+            for name in names:
+                epoch_time[name] += chunk_time[name]
+                chunk_ratios[name].append(chunk_time[name] / chunk_time["floor"])
         for name in names:
             times[name].append(epoch_time[name])
         for name, (state, epoch) in foreign.items():
@@ -223,9 +231,11 @@ def time_epochs(x, y, batch, repeats):
             epoch(state, x, y, batch)
             times[name].append(time.perf_counter() - t0)
         time.sleep(PAUSE)
-    return {name: (1000 * statistics.median(t),
-                   statistics.median(a / f for a, f in zip(t, times["floor"], strict=True)))
-            for name, t in times.items()}
+    ratios = {name: statistics.median(chunk_ratios[name]) for name in names}
+    ratios |= {name: statistics.median(a / f for a, f in zip(times[name], times["floor"],
+                                                             strict=True))
+               for name in foreign}
+    return {name: (1000 * statistics.median(t), ratios[name]) for name, t in times.items()}
 
 
 def print_table(title, results):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_batch
+from ._checks import as_batch, check_finite
 from .layers import Layer, Linear
 
 __all__ = ["Sequential"]
@@ -46,9 +46,29 @@ class Sequential:
         return self.forward(x)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Run every layer in order; x ``(N, n_in)`` -> y ``(N, n_out)``."""
-        x = as_batch(x, "Sequential")  # once here; each layer then checks only shapes
-        for i, layer in enumerate(self.layers):
+        r"""Run every layer in order; x ``(N, n_in)`` -> y ``(N, n_out)``.
+
+        Data holding NaN or inf is refused, checked once here (each layer then checks
+        only shapes). Behind a first ``Linear`` layer the check looks at that layer's
+        output, which is cheaper: it is still in the cache, and often narrower than the
+        data. It misses nothing: a NaN or inf in row n of x makes every entry of row n
+        of :math:`x W^\top + b` NaN or inf (:math:`\infty \cdot 0` is NaN). Only when
+        that check fails is the data searched, to name the bad entry.
+        """
+        data = as_batch(x, "Sequential", finite=False)
+        if not isinstance(self.layers[0], Linear):
+            check_finite(data, "Sequential input")
+            return self._run(data, start=0)
+        with np.errstate(over="ignore", invalid="ignore"):  # a bad entry is named below
+            z = self._run(data, start=0, stop=1)
+        if not np.isfinite(z).all():
+            check_finite(data, "Sequential input")  # else the weights overflowed: the
+            # output is then non-finite too, and train_step reports a divergence
+        return self._run(z, start=1)
+
+    def _run(self, x, start: int, stop: int | None = None):
+        """Run layers ``start`` to ``stop - 1`` on x, naming the layer in any ValueError."""
+        for i, layer in enumerate(self.layers[start:stop], start):
             try:
                 x = layer.forward(x)
             except ValueError as err:

@@ -215,8 +215,9 @@ def fit(model, loss, optimizer, x, t, *, epochs: int, batch_size: int | None = 3
     :func:`train_step` on every batch. ``batch_size=1`` gives per-example updates,
     ``batch_size=None`` full-batch gradient descent. After each epoch the training loss
     and accuracy (and, with ``validation=(x_val, t_val)``, the validation ones) are
-    recorded in the History, and then every callback is called as ``cb(history, model)``;
-    a callback that returns True stops the run (see :class:`EarlyStopping`).
+    recorded in the History, and then every callback is called as ``cb(history, model)``,
+    also once before the first epoch (epoch 0, the untrained model, so that
+    :class:`EarlyStopping` can fall back to it); a callback that returns True stops the run.
 
     A non-finite loss raises :class:`DivergenceError`; with ``on_divergence="stop"`` the
     run ends instead, ``history.diverged`` is set and the history so far is returned.
@@ -249,6 +250,8 @@ def fit(model, loss, optimizer, x, t, *, epochs: int, batch_size: int | None = 3
     classify = _threshold(loss) is not None and _looks_like_classes(t)
     history = History()
     history._record(0, model, loss, (x, t), validation, classify, optimizer)
+    if any([bool(cb(history, model)) for cb in callbacks]):  # they see epoch 0 too
+        return history
     epoch_range = range(1, epochs + 1)
     bar = None
     if progress is None:

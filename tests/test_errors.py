@@ -61,6 +61,36 @@ def test_non_finite_inputs_are_refused(bad):
         bp.Sequential(bp.Linear(2, 1))(x)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("first", ["linear", "linear, zero weights", "activation"])
+def test_model_refuses_non_finite_data_wherever_it_checks(bad, first):
+    """Behind a first Linear layer the model checks that layer's output, not the data: it
+    must still catch every bad entry, name it, and not be fooled by a saturating sigmoid
+    (inf -> 1.0) or by a weight column of zeros (inf * 0 is NaN, not 0)."""
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        x = rng.standard_normal((6, 5))
+        row, col = rng.integers(6), rng.integers(5)
+        x[row, col] = bad
+        if first == "activation":
+            model = bp.Sequential(bp.Sigmoid(), bp.Linear(5, 3), bp.Sigmoid())
+        else:
+            model = bp.Sequential(bp.Linear(5, 3, rng=rng), bp.Sigmoid(), bp.Linear(3, 1))
+            if first == "linear, zero weights":
+                model.layers[0].params["W"][:, col] = 0.0
+        with pytest.raises(ValueError, match=rf"Sequential input.*non-finite.*\({row}, {col}\)"):
+            model(x)
+
+
+def test_model_lets_diverged_weights_through_to_train_step():
+    model = bp.Sequential(bp.Linear(2, 2), bp.ReLU(), bp.Linear(2, 1))
+    model.layers[0].params["W"][0, 0] = np.inf
+    x = np.ones((3, 2))
+    assert not np.isfinite(model(x)).all()  # the data is fine: no ValueError about it
+    with pytest.raises(bp.DivergenceError, match="output became non-finite"):
+        bp.train_step(model, bp.SquaredError(), bp.SGD(model, 0.1), x, np.zeros((3, 1)))
+
+
 def test_non_finite_predictions_refused_by_loss():
     with pytest.raises(ValueError, match="non-finite.*learning rate"):
         bp.SquaredError()(np.array([[np.nan]]), np.array([[0.0]]))

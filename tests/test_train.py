@@ -171,8 +171,8 @@ def test_callbacks_see_every_epoch_and_can_stop_the_run():
     model = small_model()
     h = fit(model, h_loss(), bp.SGD(model, 0.1), x, t, epochs=10, batch_size=10,
             rng=np.random.default_rng(0), callbacks=[stop_at_three])
-    assert [e for e, _ in seen] == [1, 2, 3]
-    assert h.epoch[-1] == 3 and [v for _, v in seen] == h.train_loss[1:]
+    assert [e for e, _ in seen] == [0, 1, 2, 3]
+    assert h.epoch[-1] == 3 and [v for _, v in seen] == h.train_loss
 
 
 class FakeModel:
@@ -221,6 +221,21 @@ def test_early_stopping_inside_fit_on_an_overfitting_run():
     assert h.stopped_epoch is not None and h.stopped_epoch < 2000
     assert h.stopped_epoch == h.best_epoch + 20
     assert evaluate(model, h_loss(), xv, tv)[0] == pytest.approx(h.val_loss[h.best_epoch])
+
+
+def test_early_stopping_restores_the_untrained_model_when_training_only_hurts():
+    x, t = two_moons(16, noise=0.35, rng=0)
+    xv, tv = two_moons(200, noise=0.35, rng=1)
+    model = small_model()
+    before = {k: v.copy() for k, v in model.params.items()}
+    stopper = EarlyStopping(patience=3)
+    # lr < 0 is refused, so make every step hurt by flipping the targets of the training set
+    h = fit(model, h_loss(), bp.SGD(model, 0.5), x, 1 - t, epochs=50, batch_size=None,
+            shuffle=False, validation=(xv, tv), callbacks=[stopper])
+    assert h.val_loss[1] > h.val_loss[0]
+    assert h.best_epoch == 0 and h.stopped_epoch == 3
+    for k, v in model.params.items():
+        np.testing.assert_array_equal(v, before[k])
 
 
 def test_divergence_raises_or_stops_with_the_history_so_far():

@@ -8,6 +8,15 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export BPKIT_PROGRESS := 0
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
+# The stored outputs must come out the same on any x86-64 machine that runs them. BLAS and
+# NumPy pick code paths by CPU (AVX-512 or not), which changes the order of floating-point
+# sums; long training runs amplify those last-bit differences into different printed epochs.
+# So `make execute` and `make nbval` run the notebooks on one path: OpenBLAS's Haswell
+# kernels on one thread, and NumPy without its AVX-512 loops. (Readers elsewhere may see the
+# last digits of a long run differ; nothing else changes.)
+NUMERICS := env OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 \
+	NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
+
 .PHONY: help venv book test lint unit nbval execute lab clean bench student
 
 help:
@@ -42,13 +51,13 @@ unit: venv
 	$(BIN)/python -m pytest tests
 
 nbval: venv
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+	$(NUMERICS) $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 		-p no:cacheprovider $(NOTEBOOKS)
 
 execute: venv
 	for nb in $(NOTEBOOKS); do \
 		echo "executing $$nb"; \
-		$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		$(NUMERICS) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 			--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
 	done
 

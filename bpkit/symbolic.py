@@ -44,12 +44,15 @@ class ThreeWayReport(list):
         return max((r.error for r in self), default=0.0)
 
     def table(self, digits: int = 10) -> str:
-        w = digits + 8
+        """The three columns, SymPy and bpkit with ``digits`` decimals. The centered
+        difference is shown with two fewer: its rounding error, near 1e-10, would make its
+        last digits change from one machine to the next."""
+        w, d_num = digits + 8, max(digits - 2, 1)
         head = f"{'parameter':<10} {'SymPy':>{w}} {'bpkit backward':>{w}} {'centered diff.':>{w}}"
         rows = [head]
         for r in self:
             rows.append(f"{r.name:<10} {r.sympy:>{w}.{digits}f} {r.bpkit:>{w}.{digits}f} "
-                        f"{r.numeric:>{w}.{digits}f}")
+                        f"{r.numeric:>{w}.{d_num}f}")
         return "\n".join(rows)
 
     def __str__(self) -> str:

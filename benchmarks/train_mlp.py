@@ -19,6 +19,7 @@ Run: ``python benchmarks/train_mlp.py`` (or ``make bench``); ``--quick`` for a s
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import time
@@ -188,7 +189,8 @@ def time_epochs(x, y, batch, repeats):
 
     The machine's speed drifts over seconds (other tenants, clock frequency), so the three
     NumPy contenders take turns chunk by chunk: each of their epochs spans the same stretch
-    of time. Their ratio to the floor is the median over every chunk of every round of
+    of time, in each of the six possible orders in turn. Their ratio to the floor is the
+    median over every chunk of every round of
     (the contender's time on that chunk) / (the floor's time on the same chunk, run next
     to it): a burst of noise spoils a few chunks, not the figure. PyTorch and
     scikit-learn run whole epochs in the same rounds, after a pause (their thread pools
@@ -209,13 +211,16 @@ def time_epochs(x, y, batch, repeats):
     chunk = batch * max(1, CHUNK_SAMPLES // batch)
     times = {name: [] for name in names + list(foreign)}
     chunk_ratios = {name: [] for name in names}
+    # every order of the three in turn: running just after another contender can help or
+    # hurt (caches, spinning BLAS threads), and no contender should get the better place
+    orders = list(itertools.permutations(names))
+    n_chunks = -(-len(x) // chunk)
     for r in range(repeats):
         epoch_time = dict.fromkeys(names, 0.0)
         for c, start in enumerate(range(0, len(x), chunk)):
             xc, yc = x[start:start + chunk], y[start:start + chunk]
-            turn = (r + c) % len(names)
             chunk_time = {}
-            for name in names[turn:] + names[:turn]:
+            for name in orders[(r * n_chunks + c) % len(orders)]:
                 state, epoch = own[name]
                 t0 = time.perf_counter()
                 epoch(state, xc, yc, batch)
@@ -329,12 +334,14 @@ def main(argv=None):
         where_the_time_goes(x, y, 128, repeats)
         return
     print(f"One epoch: {'-'.join(map(str, SIZES))} ReLU MLP, softmax cross-entropy, SGD, "
-          f"float32, {n} samples; median of {repeats} interleaved repeats")
+          f"float32, {n} samples; ms: median over interleaved rounds; x floor: median of "
+          f"chunk-by-chunk ratios (PyTorch, scikit-learn: of round-by-round ratios)")
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}")
-    print_table("batch 128", time_epochs(x, y, 128, repeats))
+    print_table(f"batch 128, {repeats} rounds", time_epochs(x, y, 128, repeats))
     memory_report(x, y, 128, epochs=3)
     for batch in (32, 512):
-        print_table(f"batch {batch}", time_epochs(x, y, batch, max(3, repeats // 2)))
+        rounds = max(3, repeats // 2)
+        print_table(f"batch {batch}, {rounds} rounds", time_epochs(x, y, batch, rounds))
 
 
 if __name__ == "__main__":

@@ -176,6 +176,7 @@ class EarlyStopping:
     improvement is a drop of more than ``min_delta``. After ``patience`` epochs in a row
     without one it stops the run and, with ``restore_best=True``, puts back the weights of
     the best epoch (so the model you keep is the one that did best on held-out data).
+    :func:`fit` calls it at epoch 0 too, so the best epoch can be the untrained model.
     Sets ``history.best_epoch`` and ``history.stopped_epoch``.
     """
 

@@ -82,6 +82,12 @@ def test_model_refuses_non_finite_data_wherever_it_checks(bad, first):
             model(x)
 
 
+def test_model_refuses_complex_data_holding_nan():
+    x = np.array([[complex(1, np.nan), 2.0]])
+    with pytest.raises(ValueError, match="Sequential input.*non-finite"):
+        bp.Sequential(bp.Linear(2, 1))(x)
+
+
 def test_model_lets_diverged_weights_through_to_train_step():
     model = bp.Sequential(bp.Linear(2, 2), bp.ReLU(), bp.Linear(2, 1))
     model.layers[0].params["W"][0, 0] = np.inf

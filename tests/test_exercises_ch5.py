@@ -109,6 +109,7 @@ def test_the_answer_is_what_adam_does():
                                           (0.1, "first step only"), (0.001 / 1.999, "uses beta2"),
                                           (-0.1 / 1.9, "negative"), (0.0, "do not vanish"),
                                           (0.06, "not right yet"), ("small", "one number"),
+                                          (0.053, "rounded too much"),
                                           (None, "no answer")])
 def test_alternating_step_wrong_answers_raise(wrong, match):
     with pytest.raises(ExerciseError, match=match):

@@ -226,6 +226,9 @@ def check_alternating_step(ratio) -> None:
         raise ExerciseError(f"{value:g} is not it: the steps do not vanish. The newest gradient "
                             "always weighs most in m, so m keeps the sign of the latest "
                             "gradient and a size that stops shrinking.")
+    if np.isclose(value, expected, rtol=2e-2) and not np.isclose(value, expected, rtol=1e-3):
+        raise ExerciseError(f"{value:g} is close, but rounded too much: give it to four "
+                            "significant digits (or as the exact fraction).")
     check_close("Adam's long-run step under a flipping gradient, in units of lr", value,
                 expected, rtol=1e-3, atol=0,
                 hint="What is v_hat when every g**2 is the same? Then solve for the size M "

@@ -71,7 +71,7 @@ def test_set_rejects_unknown_inputs_and_values_outside_the_slider():
 def test_picture_is_a_png_and_report_lists_the_paths():
     w = ChainRuleWidget()
     assert w.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "sigmoid" in w.image.tooltip
+    assert "sigmoid" in w.caption.value and w.caption.value.startswith("<p")
     text = w.report()
     assert "f <- s <- x        product -0.294918" in text
     assert "sum for x: -1.757035   backward: -1.757035" in text

@@ -3,3 +3,14 @@
 Each widget is usable headless: its controls are attributes that code can set, and the
 numbers it shows are attributes that code (and the tests) can read.
 """
+
+import html
+
+
+def caption(text: str) -> str:
+    """HTML for the text shown under a widget's picture: the picture in words (its alt text).
+
+    It is a visible caption rather than the image's ``tooltip``: the website's widget
+    renderer (@jupyter-widgets/html-manager 1.0.6) cannot draw an Image that has a tooltip.
+    """
+    return f'<p style="font-size: smaller; max-width: 640px">{html.escape(text)}</p>'

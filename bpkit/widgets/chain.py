@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 
 from ..engine import Value
 from ..plot import NEGATIVE, PALETTE, POSITIVE
+from . import caption
 
 __all__ = ["ChainRuleWidget", "build_graph", "paths", "path_product", "count_paths",
            "POSITIONS"]
@@ -158,12 +159,13 @@ class ChainRuleWidget:
                                       readout_format=".2f")
             for name, v in self.initial.items()}
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="640px"))
+        self.caption = widgets.HTML()  # the picture in words
         self.table = widgets.HTML()
         self._figure = Figure(figsize=(6.4, 3.6), dpi=100)
         for slider in self.sliders.values():
             slider.observe(self._on_change, names="value")
         self.ui = widgets.VBox([widgets.HBox(list(self.sliders.values())), self.image,
-                                self.table])
+                                self.caption, self.table])
         self.update()
 
     # Controls, usable from code.
@@ -218,7 +220,7 @@ class ChainRuleWidget:
                           for name, rows in self.path_products.items()}
         self.grads = {name: self.nodes[name].grad for name in INPUTS}
         self.image.value = self.render_png()
-        self.image.tooltip = self.describe()
+        self.caption.value = caption(self.describe())
         self.table.value = self.table_html()
 
     def describe(self) -> str:

@@ -262,7 +262,6 @@ class DepthExplorer:
         fig.savefig(buf, format="png", dpi=90)
         self._image.value = buf.getvalue()
         self._text.value = f"<p>{summary(self.result)}</p>"
-        self._image.tooltip = f"Bar chart, log scale: {summary(self.result)}"  # alt text
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

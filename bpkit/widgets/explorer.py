@@ -36,6 +36,7 @@ from PIL import Image as PILImage
 
 from .. import worked_example as we
 from ..plot import NEGATIVE, PALETTE, POSITIVE
+from . import caption
 
 __all__ = ["NetworkExplorer"]
 
@@ -118,6 +119,8 @@ class NetworkExplorer:
         The loss at the start and after each :meth:`step`.
     image : ipywidgets.Image
         The rendered figure (PNG).
+    caption : ipywidgets.HTML
+        The figure in words, under it (its alt text).
     widget : ipywidgets.Widget
         The whole explorer, for ``display``.
     """
@@ -165,6 +168,7 @@ class NetworkExplorer:
         self.loss_label = widgets.HTML()
         self.table = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.caption = widgets.HTML()  # the picture in words
 
         self._build_figure()
         controls = widgets.VBox([widgets.HTML("<b>parameters</b>"),
@@ -172,7 +176,7 @@ class NetworkExplorer:
                                  widgets.HTML("<b>example and learning rate</b>"),
                                  self.sliders["x1"], self.sliders["x2"], self.sliders["t"],
                                  self.lr, self.weight])
-        view = widgets.VBox([self.image,
+        view = widgets.VBox([self.image, self.caption,
                              widgets.HBox([self.step_button, self.reset_button,
                                            self.loss_label]),
                              self.table])
@@ -373,7 +377,7 @@ class NetworkExplorer:
                                  f"{self.output:.4f} &nbsp; steps: {len(self.history) - 1}")
         self.table.value = self._table_html()
         self.image.value = self._png()
-        self.image.tooltip = (  # alt text: what the picture shows, in words
+        self.caption.value = caption(
             f"The 2-2-1 network, each edge labelled with its weight and gradient; output "
             f"y = {self.output:.4f}, target t = {self.target:.3f}, loss L = {self.loss:.4g}. "
             f"The loss along {w} with its tangent, slope dL/d{w} = {slope:+.3g}. "

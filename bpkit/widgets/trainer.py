@@ -32,6 +32,7 @@ from ..model import Sequential
 from ..optim import SGD
 from ..plot import plot_decision_boundary, plot_loss_curves
 from ..train import fit
+from . import caption
 
 __all__ = ["Trainer", "DATASETS", "BATCH_SIZES"]
 
@@ -84,11 +85,12 @@ class Trainer:
                                         continuous_update=False, style=style, layout=layout)
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png")
+        self.caption = widgets.HTML()  # the picture in words
         self._hold = False
         for name in _CONTROLS:
             getattr(self, name).observe(self._on_control, names="value")
         controls = widgets.VBox([getattr(self, name) for name in _CONTROLS] + [self.status])
-        self.widget = widgets.VBox([controls, self.image])
+        self.widget = widgets.VBox([controls, self.image, self.caption])
         self._fig = Figure(figsize=(10, 4), dpi=80)
         FigureCanvasAgg(self._fig)
         self.train()
@@ -181,7 +183,7 @@ class Trainer:
         buf = io.BytesIO()
         PILImage.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
         self.image.value = buf.getvalue()
-        self.image.tooltip = (  # alt text: what the picture shows, in words
+        self.caption.value = caption(
             f"Left: training and validation loss over {hist.epoch[-1]} epochs of the "
             f"{self.dataset.value} dataset, learning rate {self.lr.value:.3g}, batch size "
             f"{self.batch_size.value}, hidden width {self.hidden.value}. Right: "

@@ -53,14 +53,16 @@ class Sequential:
         output, which is cheaper: it is still in the cache, and often narrower than the
         data. It misses nothing: a NaN or inf in row n of x makes every entry of row n
         of :math:`x W^\top + b` NaN or inf (:math:`\infty \cdot 0` is NaN), as long as
-        the BLAS library multiplies every term, as OpenBLAS, NumPy's own, does (old
-        reference BLAS skipped zero weights). Only when that check fails is the data
-        searched, to name the bad entry.
+        the BLAS library multiplies every term, as OpenBLAS (which NumPy's wheels ship)
+        does; old reference BLAS skipped zero weights. Only when that check fails is the
+        data searched, to name the bad entry.
         """
         data = as_batch(x, "Sequential", finite=False)
         if type(self.layers[0]) is not Linear or data.dtype.kind != "f":
-            check_finite(data, "Sequential input")  # (complex data: Linear would drop the
-            return self._run(data, start=0)         # imaginary part, and a NaN with it)
+            # no Linear layer to look behind, or not real floats (a Linear layer would drop
+            # the imaginary part of complex data, and a NaN in it): check the data itself
+            check_finite(data, "Sequential input")
+            return self._run(data, start=0)
         with np.errstate(over="ignore", invalid="ignore"):  # a bad entry is named below
             z = self._run(data, start=0, stop=1)
         if not np.isfinite(z).all():

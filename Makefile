@@ -46,6 +46,9 @@ test: lint unit nbval
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	test -f _build/html/index.html
+	@# the pages load no script or stylesheet from the network (MathJax, widgets: vendor/)
+	! grep -l -E '<(script|link)[^>]*(src|href)="https?://[^"]*\.(js|css)' _build/html/*.html _build/html/book/*.html
+	test -f _build/html/_static/mathjax/tex-mml-chtml.js -a -f _build/html/_static/widgets/embed-amd.js
 
 lint: venv
 	$(BIN)/ruff check bpkit tests benchmarks tools

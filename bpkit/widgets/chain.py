@@ -13,32 +13,27 @@ Headless use (what the book's next cell and the tests do)::
 
     w = ChainRuleWidget(x=1.0, y=-2.0, z=0.5)
     w.set(x=0.3)              # moves the slider; everything below is recomputed
+    w.controls                # {"x": 0.3, "y": -2.0, "z": 0.5}: what the sliders show
     w.values["s"]             # sigma(0.3)
     w.path_sums["x"]          # sum over the two paths from f to x == w.grads["x"]
     print(w.report())         # the numbers the widget shows, as text
 
 The path helpers :func:`paths` and :func:`count_paths` work on any graph of ``Value`` nodes.
+The drawing is ``js/chain.js`` (see :mod:`bpkit.widgets.frontend`); on the website its numbers
+come from ``chainState`` in ``js/port.js``, which mirrors :func:`chain_state`.
 """
 
 from __future__ import annotations
 
-import io
 import math
 
-import ipywidgets as widgets
-from matplotlib.figure import Figure
-
 from ..engine import Value
-from ..plot import NEGATIVE, PALETTE, POSITIVE
-from . import caption
+from .frontend import BookWidget
 
-__all__ = ["ChainRuleWidget", "build_graph", "paths", "path_product", "count_paths",
-           "POSITIONS"]
+__all__ = ["ChainRuleWidget", "build_graph", "chain_state", "paths", "path_product",
+           "count_paths"]
 
-#: Where each node of the graph is drawn (data coordinates), inputs on the left.
-POSITIONS = {"x": (0.0, 2.2), "y": (0.0, 1.0), "z": (0.0, -0.2), "m": (1.4, 1.6),
-             "s": (2.8, 2.9), "u": (2.8, 0.6), "f": (4.2, 1.75)}
-#: What each node computes, for the drawing and the report.
+#: What each node computes, for the report.
 FORMULAS = {"x": "input", "y": "input", "z": "input", "m": "x·y", "u": "m+z", "s": "σ(x)",
             "f": "u·s"}
 INPUTS = ("x", "y", "z")
@@ -113,11 +108,29 @@ def count_paths(output: Value, source: Value) -> int:
     return count.get(id(source), 0)
 
 
-def _arrow_label_position(a, b, t=0.5):
-    return a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
+def chain_state(x: float, y: float, z: float) -> dict:
+    """Everything the widget shows for inputs ``x, y, z``, as plain numbers and lists.
+
+    Returns ``{"values": {node: value}, "local_grads": [[parent, child, d child/d parent],
+    ...], "paths": {input: [[[f, ..., input], product], ...]}, "path_sums": {input: sum},
+    "grads": {input: df/dinput from backward()}}``. ``chainState`` in ``js/port.js``
+    computes the same in the browser.
+    """
+    nodes = build_graph(x, y, z)
+    f = nodes["f"]
+    f.backward()
+    result = {"values": {name: node.data for name, node in nodes.items()},
+              "local_grads": [[p.label, c.label, g] for p, c, g in f.edges()],
+              "paths": {}, "path_sums": {}, "grads": {}}
+    for name in INPUTS:
+        rows = [[[v.label for v in p], path_product(p)] for p in paths(f, nodes[name])]
+        result["paths"][name] = rows
+        result["path_sums"][name] = math.fsum(product for _, product in rows)
+        result["grads"][name] = nodes[name].grad
+    return result
 
 
-class ChainRuleWidget:
+class ChainRuleWidget(BookWidget):
     r"""Sliders for ``x, y, z``; the graph of :math:`f = (xy+z)\sigma(x)`; the path products.
 
     Parameters
@@ -127,11 +140,11 @@ class ChainRuleWidget:
 
     Attributes
     ----------
-    sliders : dict[str, ipywidgets.FloatSlider]
-        The controls, by input name. Setting ``sliders["x"].value`` (or calling :meth:`set`)
-        recomputes everything.
-    nodes : dict[str, Value]
-        The current graph (see :func:`build_graph`), after ``backward()``.
+    controls : dict
+        The sliders' values ``{"x", "y", "z"}`` (synced with the page). Set them with
+        :meth:`set`.
+    result : dict
+        What the widget shows, from :func:`chain_state` (synced with the page).
     values : dict[str, float]
         Every node's value.
     local_grads : dict[tuple[str, str], float]
@@ -143,37 +156,21 @@ class ChainRuleWidget:
         For each input, the sum of its path products: the chain rule's answer.
     grads : dict[str, float]
         For each input, ``d f / d input`` from ``f.backward()``.
-    ui : ipywidgets.VBox
-        What the notebook displays (the object itself displays as ``ui``).
     """
 
-    low, high, step = -3.0, 3.0, 0.05
+    _widget = "chain"
+    low, high = -3.0, 3.0
 
     def __init__(self, x: float = 1.0, y: float = -2.0, z: float = 0.5):
-        self.initial = {"x": float(x), "y": float(y), "z": float(z)}
-        for name, v in self.initial.items():
+        start = {"x": float(x), "y": float(y), "z": float(z)}
+        for name, v in start.items():
             self._check_range(name, v)
-        self.sliders = {
-            name: widgets.FloatSlider(value=v, min=self.low, max=self.high, step=self.step,
-                                      description=name, continuous_update=True,
-                                      readout_format=".2f")
-            for name, v in self.initial.items()}
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="640px"))
-        self.caption = widgets.HTML()  # the picture in words
-        self.table = widgets.HTML()
-        self._figure = Figure(figsize=(6.4, 3.6), dpi=100)
-        for slider in self.sliders.values():
-            slider.observe(self._on_change, names="value")
-        self.ui = widgets.VBox([widgets.HBox(list(self.sliders.values())), self.image,
-                                self.caption, self.table])
-        self.update()
-
-    # Controls, usable from code.
+        super().__init__(start)
 
     def _check_range(self, name, v):
-        if not self.low <= v <= self.high:
-            raise ValueError(f"ChainRuleWidget: {name} must lie in [{self.low}, {self.high}] "
-                             f"(the slider's range), got {v}")
+        if not isinstance(v, (int, float)) or not self.low <= v <= self.high:
+            raise ValueError(f"ChainRuleWidget: {name} must be a number in [{self.low}, "
+                             f"{self.high}] (the slider's range), got {v!r}")
 
     def set(self, **inputs: float) -> None:
         """Move sliders from code, e.g. ``w.set(x=0.5, z=-1)``; the widget updates."""
@@ -182,49 +179,37 @@ class ChainRuleWidget:
             raise ValueError(f"ChainRuleWidget.set: unknown input(s) {sorted(unknown)}; "
                              f"expected some of {list(INPUTS)}")
         for name, v in inputs.items():
-            self._check_range(name, float(v))
-        self._batch = True
-        try:
-            for name, v in inputs.items():
-                self.sliders[name].value = float(v)
-        finally:
-            self._batch = False
-        self.update()
+            self._check_range(name, v)
+        self._set_controls({name: float(v) for name, v in inputs.items()})
 
-    def reset(self) -> None:
-        """Put every slider back to its initial value."""
-        self.set(**self.initial)
+    def compute(self, controls: dict) -> dict:
+        return chain_state(controls["x"], controls["y"], controls["z"])
 
-    _batch = False
+    # The numbers, by name (read from the result the page shows).
 
-    def _on_change(self, change) -> None:
-        if not self._batch:
-            self.update()
+    @property
+    def values(self) -> dict[str, float]:
+        return dict(self.result["values"])
 
-    # The numbers.
+    @property
+    def local_grads(self) -> dict[tuple[str, str], float]:
+        return {(p, c): g for p, c, g in self.result["local_grads"]}
 
-    def update(self) -> None:
-        """Rebuild the graph from the sliders, run backward, refresh picture and table."""
-        inputs = {name: s.value for name, s in self.sliders.items()}
-        self.nodes = build_graph(**inputs)
-        f = self.nodes["f"]
-        f.backward()
-        self.values = {name: node.data for name, node in self.nodes.items()}
-        self.local_grads = {(p.label, c.label): g for p, c, g in f.edges()}
-        self.path_products = {}
-        for name in INPUTS:
-            found = paths(f, self.nodes[name])
-            self.path_products[name] = [(tuple(v.label for v in p), path_product(p))
-                                        for p in found]
-        self.path_sums = {name: math.fsum(prod for _, prod in rows)
-                          for name, rows in self.path_products.items()}
-        self.grads = {name: self.nodes[name].grad for name in INPUTS}
-        self.image.value = self.render_png()
-        self.caption.value = caption(self.describe())
-        self.table.value = self.table_html()
+    @property
+    def path_products(self) -> dict[str, list[tuple[tuple[str, ...], float]]]:
+        return {name: [(tuple(p), prod) for p, prod in rows]
+                for name, rows in self.result["paths"].items()}
+
+    @property
+    def path_sums(self) -> dict[str, float]:
+        return dict(self.result["path_sums"])
+
+    @property
+    def grads(self) -> dict[str, float]:
+        return dict(self.result["grads"])
 
     def describe(self) -> str:
-        """A one-paragraph text description of the picture (its alt text)."""
+        """A one-paragraph text description of the drawing (its alt text)."""
         v = self.values
         return (f"Computational graph of f = (x*y + z)*sigmoid(x) at x={v['x']:.2f}, "
                 f"y={v['y']:.2f}, z={v['z']:.2f}: m = x*y = {v['m']:.4f}, u = m + z = "
@@ -249,70 +234,6 @@ class ChainRuleWidget:
                          f"backward: {r(self.grads[name])}")
         return "\n".join(lines)
 
-    def table_html(self) -> str:
-        """The table of path products, sums and backward gradients, as HTML."""
-        rows = []
-        for name in INPUTS:
-            for path, prod in self.path_products[name]:
-                factors = " × ".join(
-                    f"{self.local_grads[(p, c)]:.3f}" for c, p in zip(path[:-1], path[1:],
-                                                                       strict=True))
-                rows.append(f"<tr><td>{name}</td><td>{' ← '.join(path)}</td>"
-                            f"<td>{factors}</td><td>{prod:.4f}</td></tr>")
-            rows.append(f"<tr style='font-weight:bold'><td>{name}</td><td>sum over paths"
-                        f"</td><td>backward: {self.grads[name]:.4f}</td>"
-                        f"<td>{self.path_sums[name]:.4f}</td></tr>")
-        head = ("<tr><th>input</th><th>path from f</th><th>local derivatives</th>"
-                "<th>product</th></tr>")
-        return ("<table style='border-collapse:collapse;font-family:monospace'>"
-                f"<caption>∂f/∂input is the sum of the products along its paths</caption>"
-                f"{head}{''.join(rows)}</table>")
-
-    # The picture.
-
-    def draw(self, ax) -> None:
-        """Draw the graph on a matplotlib ``ax``: values in nodes, local derivatives on edges.
-
-        Edges are coloured by the sign of their local derivative (blue positive, vermillion
-        negative).
-        """
-        ax.clear()
-        for (p, c), g in self.local_grads.items():
-            a, b = POSITIONS[p], POSITIONS[c]
-            colour = POSITIVE if g >= 0 else NEGATIVE
-            ax.annotate("", xy=b, xytext=a,
-                        arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.8,
-                                    "shrinkA": 24, "shrinkB": 24})
-            lx, ly = _arrow_label_position(a, b, 0.5)
-            ax.text(lx, ly, f"{g:.3f}", ha="center", va="center", fontsize=8, color=colour,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": colour,
-                          "lw": 0.6})
-        for name, (px, py) in POSITIONS.items():
-            fill = PALETTE[1] if name in INPUTS else (PALETTE[0] if name == "f" else "#dddddd")
-            ax.text(px, py, f"{name} = {FORMULAS[name]}\n{self.values[name]:.3f}"
-                    if name not in INPUTS else f"{name}\n{self.values[name]:.3f}",
-                    ha="center", va="center", fontsize=9,
-                    bbox={"boxstyle": "round,pad=0.4", "fc": fill, "ec": "black", "lw": 0.8})
-        ax.set_xlim(-0.6, 4.8)
-        ax.set_ylim(-0.8, 3.5)
-        ax.set_title("f = (x·y + z)·σ(x): node values, local derivatives on the edges",
-                     fontsize=10)
-        ax.set_xlabel("forward direction: inputs → f  (backward pass runs right to left)",
-                      fontsize=8)
-        ax.set_ylabel("nodes placed for readability", fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
-
-    def render_png(self) -> bytes:
-        """The current picture as PNG bytes (one reused figure, no pyplot state)."""
-        fig = self._figure
-        fig.clear()
-        ax = fig.add_subplot()
-        self.draw(ax)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
-        return buf.getvalue()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.ui._repr_mimebundle_(**kwargs)
+    def __repr__(self) -> str:
+        c = self.controls
+        return f"ChainRuleWidget(x={c['x']:g}, y={c['y']:g}, z={c['z']:g})"

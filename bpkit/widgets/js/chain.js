@@ -7,14 +7,13 @@
 //   result    what bpkit (in a kernel) or chainState (on the website) computed:
 //             {values, local_grads, paths, path_sums, grads}
 
-// Where each node is drawn (SVG units), inputs on the left; mirrors chain.POSITIONS.
-const CHAIN_POS = { x: [50, 78], y: [50, 160], z: [50, 242], m: [170, 119],
-  s: [300, 40], u: [300, 200], f: [420, 119] };
-const CHAIN_FORMULA = { x: "x", y: "y", z: "z", m: "m = x\u00b7y", u: "u = m + z",
-  s: "s = \u03c3(x)", f: "f = u\u00b7s" };
-// Where along each edge (0 = parent, 1 = child) its label sits, chosen so none overlap.
-const CHAIN_LABEL_AT = { "x>m": 0.5, "y>m": 0.5, "m>u": 0.5, "z>u": 0.45, "x>s": 0.5,
-  "u>f": 0.5, "s>f": 0.5 };
+// Where each node is drawn (SVG units), inputs on the left. The drawing is 400 units wide,
+// so that on a phone (358 px) its 13-unit text is still 11.6 px; labels sit at the middle of
+// their edge, placed so that no label touches a node or another label.
+const CHAIN_W = 400, CHAIN_H = 322;
+const CHAIN_POS = { x: [32, 72], y: [32, 162], z: [32, 252], m: [140, 117],
+  s: [250, 52], u: [250, 200], f: [362, 126] };
+const CHAIN_LEGEND = "m = x\u00b7y,  u = m + z,  s = \u03c3(x),  f = u\u00b7s";
 
 // The numbers for a setting of the controls (used where there is no kernel), as
 // ChainRuleWidget.compute gives them.
@@ -55,14 +54,14 @@ function render({ model, el }) {
 
   // The drawing.
   const view = h("div", { class: "bpw-view" });
-  const W = 480, H = 290;
+  const W = CHAIN_W, H = CHAIN_H;
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "bpw-svg", role: "img" });
   svg.style.maxWidth = `${W}px`;
   s("text", { x: W / 2, y: 16, "text-anchor": "middle", class: "bpw-title",
-    text: "f = (x\u00b7y + z)\u00b7\u03c3(x): values in the nodes, local derivatives on the edges" },
-    svg);
+    text: "f = (x\u00b7y + z)\u00b7\u03c3(x)" }, svg);
+  s("text", { x: W / 2, y: H - 26, "text-anchor": "middle", text: CHAIN_LEGEND }, svg);
   s("text", { x: W / 2, y: H - 6, "text-anchor": "middle",
-    text: "forward: inputs \u2192 f; the backward pass runs right to left" }, svg);
+    text: "forward: inputs \u2192 f; backward: f \u2192 inputs" }, svg);
   const defs = s("defs", {}, svg);
   for (const [id, colour] of [["pos", POSITIVE], ["neg", NEGATIVE]]) {
     const marker = s("marker", { id: `bpw-arrow-${id}-${uid("m")}`, viewBox: "0 0 10 10",
@@ -75,12 +74,12 @@ function render({ model, el }) {
   const nodeLayer = s("g", {}, svg);
   const edgeViews = {};
   const nodeViews = {};
-  const boxW = 86, boxH = 38;
+  const boxW = 52, boxH = 40;
   for (const [name, [x, y]] of Object.entries(CHAIN_POS)) {
     const g = s("g", { "data-node": name }, nodeLayer);
     s("rect", { x: x - boxW / 2, y: y - boxH / 2, width: boxW, height: boxH, rx: 6,
       class: "bpw-node" }, g);
-    s("text", { x, y: y - 4, "text-anchor": "middle", text: CHAIN_FORMULA[name] }, g);
+    s("text", { x, y: y - 5, "text-anchor": "middle", text: name, class: "bpw-title" }, g);
     nodeViews[name] = s("text", { x, y: y + 13, "text-anchor": "middle", class: "bpw-value" },
       g);
   }
@@ -97,11 +96,10 @@ function render({ model, el }) {
     ["u", "f"], ["s", "f"]]) {
     const [x0, y0, x1, y1] = edgeEnds(p, c);
     const line = s("line", { x1: x0, y1: y0, x2: x1, y2: y1, "stroke-width": 2 }, edgeLayer);
-    const at = CHAIN_LABEL_AT[`${p}>${c}`];
-    const lx = CHAIN_POS[p][0] + at * (CHAIN_POS[c][0] - CHAIN_POS[p][0]);
-    const ly = CHAIN_POS[p][1] + at * (CHAIN_POS[c][1] - CHAIN_POS[p][1]);
+    const lx = (CHAIN_POS[p][0] + CHAIN_POS[c][0]) / 2;
+    const ly = (CHAIN_POS[p][1] + CHAIN_POS[c][1]) / 2;
     const g = s("g", { "data-edge": `${p}>${c}` }, labelLayer);
-    const box = s("rect", { x: lx - 31, y: ly - 11, width: 62, height: 21, rx: 4,
+    const box = s("rect", { x: lx - 27, y: ly - 10.5, width: 54, height: 21, rx: 4,
       class: "bpw-label-box" }, g);
     const text = s("text", { x: lx, y: ly + 4.5, "text-anchor": "middle" }, g);
     edgeViews[`${p}>${c}`] = { line, box, text };

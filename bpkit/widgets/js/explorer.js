@@ -11,15 +11,17 @@
 //   history   the loss at the start and after each Step
 
 // The drawing of the network (SVG units): units, bias units "1", and each parameter's edge
-// with the point where its label sits.
-const NET_W = 390, NET_H = 352;
-const NET_NODES = { x1: [34, 110], x2: [34, 250], h1: [205, 110], h2: [205, 250],
-  y: [345, 180], bh1: [205, 28], bh2: [205, 332], by: [345, 58] };
-const NET_EDGES = { w11: ["x1", "h1", [104, 110]], w12: ["x2", "h1", [150, 155]],
-  b1: ["bh1", "h1", [250, 60]], w21: ["x1", "h2", [150, 205]], w22: ["x2", "h2", [104, 250]],
-  b2: ["bh2", "h2", [250, 300]], w31: ["h1", "y", [276, 130]], w32: ["h2", "y", [276, 232]],
-  b3: ["by", "y", [345, 112]] };
-const NODE_R = 27, BIAS_R = 11;
+// with the point where its label sits. 400 units wide, so that on a phone (358 px) its
+// 13-unit text is still 11.6 px; the labels are placed so that none touches a unit or
+// another label (the browser tests check it).
+const NET_W = 400, NET_H = 362;
+const NET_NODES = { x1: [34, 120], x2: [34, 260], h1: [206, 120], h2: [206, 260],
+  y: [356, 190], bh1: [206, 38], bh2: [206, 342], by: [356, 66] };
+const NET_EDGES = { w11: ["x1", "h1", [107, 120]], w12: ["x2", "h1", [138, 168]],
+  b1: ["bh1", "h1", [262, 72]], w21: ["x1", "h2", [138, 212]], w22: ["x2", "h2", [107, 260]],
+  b2: ["bh2", "h2", [262, 308]], w31: ["h1", "y", [273.5, 151.5]],
+  w32: ["h2", "y", [273.5, 228.5]], b3: ["by", "y", [358, 112]] };
+const NODE_R = 28, BIAS_R = 11;
 
 // Whether going from controls `before` to `after` starts a new loss history: moving a
 // parameter, an input or the target does, eta and the sliced parameter do not.
@@ -119,7 +121,7 @@ function render({ model, el }) {
     const line = s("line", { x1: xa + ux * ra, y1: ya + uy * ra, x2: xb - ux * rb,
       y2: yb - uy * rb, "stroke-linecap": "butt" }, edgeLayer);
     const g = s("g", { "data-param": name }, labelLayer);
-    const box = s("rect", { x: lx - 38, y: ly - 19, width: 76, height: 38, rx: 4,
+    const box = s("rect", { x: lx - 42, y: ly - 18, width: 84, height: 36, rx: 4,
       class: "bpw-label-box" }, g);
     const value = s("text", { x: lx, y: ly - 3, "text-anchor": "middle" }, g);
     const grad = s("text", { x: lx, y: ly + 13, "text-anchor": "middle" }, g);
@@ -138,8 +140,8 @@ function render({ model, el }) {
     s("text", { x, y: y - 4, "text-anchor": "middle", text: name }, g);
     nodeViews[name] = s("text", { x, y: y + 12, "text-anchor": "middle" }, g);
   }
-  const outputNote = s("text", { x: NET_W - 4, y: 228, "text-anchor": "end" }, net);
-  const outputNote2 = s("text", { x: NET_W - 4, y: 245, "text-anchor": "end" }, net);
+  const outputNote = s("text", { x: NET_W - 2, y: 238, "text-anchor": "end" }, net);
+  const outputNote2 = s("text", { x: NET_W - 2, y: 255, "text-anchor": "end" }, net);
   const legend = h("p", { class: "bpw-note",
     text: "g = \u2202L/\u2202w. Edge colour: the sign of g (blue +, vermillion \u2212); edge "
       + "width: the size of g." });
@@ -215,11 +217,12 @@ function render({ model, el }) {
       cells[name].td.style.color = "";
     }
     const v = r.values;
-    setNumber(nodeViews.x1, c.x1);
-    setNumber(nodeViews.x2, c.x2);
-    setNumber(nodeViews.h1, v.h1);
-    setNumber(nodeViews.h2, v.h2);
-    setNumber(nodeViews.y, r.output);
+    // inside the units, 3 significant digits fit; the exact value is in the title
+    setNumber(nodeViews.x1, c.x1, false, 3);
+    setNumber(nodeViews.x2, c.x2, false, 3);
+    setNumber(nodeViews.h1, v.h1, false, 3);
+    setNumber(nodeViews.h2, v.h2, false, 3);
+    setNumber(nodeViews.y, r.output, false, 3);
     outputNote.textContent = `t = ${fmt(c.t)}`;
     outputNote2.textContent = `L = ${fmt(r.loss)}`;
     status.replaceChildren("loss L = ", numberSpan(r.loss), ", output y = ",

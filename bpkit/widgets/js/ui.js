@@ -199,10 +199,10 @@ const CSS = `
   font-size: 14px; line-height: 1.35; max-width: 100%; margin: 0.5em 0; }
 .bpw *, .bpw *::before, .bpw *::after { box-sizing: border-box; }
 .bpw-row { display: flex; flex-wrap: wrap; gap: 12px 20px; align-items: flex-start; }
-.bpw-controls { flex: 0 1 300px; min-width: 0; max-width: 100%; }
-.bpw-view { flex: 1 1 380px; min-width: 0; max-width: 100%; }
+.bpw-controls { flex: 0 1 280px; min-width: 0; max-width: 100%; }
+.bpw-view { flex: 1 1 360px; min-width: 0; max-width: 100%; }
 .bpw-slider { display: grid; grid-template-columns: 3.2em minmax(0, 1fr) 4.6em;
-  align-items: center; gap: 6px; margin: 2px 0; max-width: 300px; }
+  align-items: center; gap: 6px; margin: 2px 0; max-width: 340px; }
 .bpw-slider input { width: 100%; min-width: 0; margin: 0; }
 .bpw-slider label { white-space: nowrap; font-family: var(--pst-font-family-monospace, monospace); }
 .bpw-readout { font-family: var(--pst-font-family-monospace, monospace); text-align: right;

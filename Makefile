@@ -20,11 +20,11 @@ NB ?= $(NOTEBOOKS)  # make execute NB=book/ch02_worked_example.ipynb re-runs one
 NUMERICS := env OPENBLAS_NUM_THREADS=1 NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" \
 	$(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo OPENBLAS_CORETYPE=Haswell)
 
-.PHONY: help venv book test lint unit nbval execute lab clean bench student
+.PHONY: help venv book test lint unit nbval site browser browser-deps execute lab clean bench student
 
 help:
 	@echo "make book     build the website into _build/html (from the stored notebook outputs)"
-	@echo "make test     ruff, pytest, nbval (strict) over every notebook, and the website build"
+	@echo "make test     ruff, pytest, nbval (strict), the website build, and the browser tests"
 	@echo "make execute  re-run every notebook top to bottom in a fresh kernel, in place"
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make bench    run the benchmark scripts"
@@ -42,19 +42,39 @@ book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The website is in _build/html; open _build/html/index.html"
 
-test: lint unit nbval
+test: lint unit nbval site browser
+
+# The website, built from scratch, checked for what a browser would fetch from the network.
+site: venv
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	test -f _build/html/index.html
 	@# the pages load no script or stylesheet from the network (MathJax, widgets: vendor/)
 	! grep -l -E '<(script|link)[^>]*(src|href)="https?://[^"]*\.(js|css)' _build/html/*.html _build/html/book/*.html
-	test -f _build/html/_static/mathjax/tex-mml-chtml.js -a -f _build/html/_static/widgets/embed-amd.js
+	test -f _build/html/_static/mathjax/tex-mml-chtml.js -a -f _build/html/_static/bpkit-widgets/page.js
 
 lint: venv
 	$(BIN)/ruff check bpkit tests benchmarks tools
 
 unit: venv
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
+
+# The website in headless Chromium (Debian's), network blocked: tests/browser.
+browser: venv browser-deps
+	test -f _build/html/index.html || $(MAKE) site
+	BPKIT_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/browser -p no:cacheprovider
+
+# Chromium from the system's packages: installed here when run as root on Debian or Ubuntu.
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+		else \
+			echo "The browser tests need Chromium at $(CHROMIUM): install it (Debian/Ubuntu: sudo apt-get install chromium chromium-driver), or run make with CHROMIUM=/path/to/chromium." >&2; \
+			exit 1; \
+		fi; \
+	fi
 
 nbval: venv
 	$(NUMERICS) $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \

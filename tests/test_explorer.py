@@ -53,10 +53,9 @@ def test_sliders_set_from_code_match_sympy(ex):
     ex.reset()
     rng = np.random.default_rng(1)
     for _ in range(3):
-        for n in we.PARAM_NAMES:
-            getattr(ex, n).value = float(rng.uniform(-2, 2))
-        ex.x1.value, ex.x2.value = (float(v) for v in rng.uniform(-1, 1, 2))
-        ex.t.value = float(rng.uniform(0, 1))
+        ex.set(**{n: float(rng.uniform(-2, 2)) for n in we.PARAM_NAMES})
+        ex.set(x1=float(rng.uniform(-1, 1)), x2=float(rng.uniform(-1, 1)))
+        ex.controls = {**ex.controls, "t": float(rng.uniform(0, 1))}  # as the page sends it
         loss, grads = sympy_values(ex)
         assert ex.loss == pytest.approx(loss, rel=1e-12)
         for n in we.PARAM_NAMES:
@@ -67,7 +66,7 @@ def test_sliders_set_from_code_match_sympy(ex):
 
 def test_step_lowers_the_loss_for_a_small_learning_rate(ex):
     ex.reset()
-    ex.lr.value = 0.1
+    ex.set(lr=0.1)
     before, grads, params = ex.loss, dict(ex.gradients), ex.params
     after = ex.step()
     assert after < before
@@ -83,37 +82,44 @@ def test_step_lowers_the_loss_for_a_small_learning_rate(ex):
 
 def test_reset_returns_to_the_start(ex):
     start_loss, start_grads = NetworkExplorer().loss, NetworkExplorer().gradients
-    ex.w31.value = -1.0
-    ex.lr.value = 5.0
-    ex.step()
-    ex.reset()
+    ex.set(w31=-1.0, lr=5.0)
+    ex._on_message(ex, {"event": "step"}, [])  # what the Step button sends
+    assert len(ex.history) == 2
+    ex._on_message(ex, {"event": "reset"}, [])
     assert ex.params == we.START
     assert ex.x == we.X_START and ex.target == we.T_START
-    assert ex.lr.value == pytest.approx(0.5)
+    assert ex.lr == pytest.approx(0.5)
     assert ex.history == [start_loss]
     assert ex.gradients == start_grads
 
 
-def test_the_picture_is_a_png_and_is_redrawn(ex):
+def test_eta_and_the_slice_keep_the_history_a_weight_restarts_it(ex):
     ex.reset()
-    first = ex.image.value
-    assert first[:8] == b"\x89PNG\r\n\x1a\n"
-    ex.w12.value = 1.0
-    assert ex.image.value != first
-    ex.weight.value = "b1"  # another slice
-    assert ex.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "b1" in ex.table.value and f"{ex.loss:.6g}" in ex.loss_label.value
-    ex.reset()
-    assert ex.image.value == first  # the drawing depends only on the state
-
-
-def test_a_step_beyond_a_slider_range_widens_it():
-    ex = NetworkExplorer(t=0.0, lr=100.0)
-    expected = ex.b3.value - 100.0 * ex.gradients["b3"]
-    assert expected < -4.0  # below the slider's starting range
     ex.step()
-    assert ex.b3.value == pytest.approx(expected, abs=1e-12)
-    assert ex.b3.min <= ex.b3.value and ex.b3.min < -4.0
+    ex.set(lr=0.05)
+    ex.set(weight="b1")
+    assert len(ex.history) == 2 and len(ex.result["slice"]) == 121
+    assert ex.result["slice"][60] == pytest.approx(ex.loss, rel=1e-12)  # offset 0 is here
+    ex.set(b1=0.0)
+    assert len(ex.history) == 1
+    ex.reset()
+
+
+def test_the_website_fallback_holds_the_state(ex):
+    ex.reset()
+    bundle, _ = ex._repr_mimebundle_()
+    html = bundle["text/html"]
+    assert html.startswith('<div class="bpkit-widget" data-widget="explorer">')
+    for trait in ("controls", "initial", "result", "history"):
+        assert f'"{trait}":' in html
+
+
+def test_a_step_far_beyond_a_slider_range_is_kept():
+    ex = NetworkExplorer(t=0.0, lr=100.0)
+    expected = ex.controls["b3"] - 100.0 * ex.gradients["b3"]
+    assert expected < -4.0  # below the slider's starting range; the page widens the range
+    ex.step()
+    assert ex.controls["b3"] == pytest.approx(expected, abs=1e-12)
     assert all(np.isfinite(ex.history))
 
 
@@ -122,3 +128,12 @@ def test_clear_errors():
         NetworkExplorer(weight="w13")
     with pytest.raises(ValueError, match="x must be a pair"):
         NetworkExplorer(x=(0.1, 0.2, 0.3))
+    ex = NetworkExplorer()
+    with pytest.raises(ValueError, match=r"unknown control\(s\) \['w13'\]"):
+        ex.set(w13=1.0)
+    with pytest.raises(ValueError, match="w11 must be a finite number, got nan"):
+        ex.set(w11=float("nan"))
+    with pytest.raises(ValueError, match="lr must be positive, got -0.1"):
+        ex.set(lr=-0.1)
+    with pytest.raises(ValueError, match=r"t must lie in \[0, 1\].*got 1.5"):
+        ex.set(t=1.5)

@@ -37,24 +37,32 @@ def test_x_has_two_paths_whose_products_sum_to_the_gradient():
         assert w.path_sums[name] == pytest.approx(w.grads[name], rel=1e-14)
 
 
-def test_moving_a_slider_recomputes_everything():
+def test_moving_a_slider_on_the_page_recomputes_everything():
     w = ChainRuleWidget()
-    old_png = w.image.value
-    w.sliders["z"].value = -1.0
+    w.controls = {**w.controls, "z": -1.0}  # what the front-end sends when the slider moves
     assert w.values["u"] == pytest.approx(-3.0)
     assert w.grads["x"] == pytest.approx(-2 * sigmoid(1.0) - 3 * sigmoid(1) * (1 - sigmoid(1)))
-    assert w.image.value != old_png
     # the path f <- s <- x now multiplies df/ds = u = -3 by ds/dx
-    assert f"<td>-3.000 × {sigmoid(1) * (1 - sigmoid(1)):.3f}</td>" in w.table.value
+    assert dict(w.path_products["x"])[("f", "s", "x")] == pytest.approx(
+        -3 * sigmoid(1) * (1 - sigmoid(1)))
+
+
+def test_the_reset_button_message_resets():
+    w = ChainRuleWidget(x=0.5, y=1.0, z=0.0)
+    w.set(x=2.0)
+    w._on_message(w, {"event": "reset"}, [])  # what the Reset button sends
+    assert w.controls == {"x": 0.5, "y": 1.0, "z": 0.0}
+    w._on_message(w, {"event": "no such action"}, [])
+    assert w.controls == {"x": 0.5, "y": 1.0, "z": 0.0}
 
 
 def test_set_and_reset():
     w = ChainRuleWidget(x=0.5, y=1.0, z=0.0)
     w.set(x=-0.3, y=2.25)
-    assert (w.sliders["x"].value, w.sliders["y"].value) == (-0.3, 2.25)
+    assert (w.controls["x"], w.controls["y"]) == (-0.3, 2.25)
     assert w.values["m"] == pytest.approx(-0.675)
     w.reset()
-    assert {k: s.value for k, s in w.sliders.items()} == {"x": 0.5, "y": 1.0, "z": 0.0}
+    assert w.controls == {"x": 0.5, "y": 1.0, "z": 0.0}
     assert w.values["m"] == 0.5
 
 
@@ -62,16 +70,21 @@ def test_set_rejects_unknown_inputs_and_values_outside_the_slider():
     w = ChainRuleWidget()
     with pytest.raises(ValueError, match="unknown input"):
         w.set(q=1.0)
-    with pytest.raises(ValueError, match=r"x must lie in \[-3.0, 3.0\].*got 5"):
+    with pytest.raises(ValueError, match=r"x must be a number in \[-3.0, 3.0\].*got 5"):
         w.set(x=5)
-    with pytest.raises(ValueError, match="must lie in"):
+    with pytest.raises(ValueError, match="must be a number in"):
         ChainRuleWidget(z=-4)
+    with pytest.raises(ValueError, match="got 'a'"):
+        w.set(y="a")
 
 
-def test_picture_is_a_png_and_report_lists_the_paths():
+def test_the_website_fallback_and_the_report():
     w = ChainRuleWidget()
-    assert w.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "sigmoid" in w.caption.value and w.caption.value.startswith("<p")
+    bundle, _ = w._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # the live widget
+    html = bundle["text/html"]  # what the website shows and page.js mounts
+    assert html.startswith('<div class="bpkit-widget" data-widget="chain">')
+    assert '"controls":{"x":1.0,"y":-2.0,"z":0.5}' in html and "sigmoid" in html
     text = w.report()
     assert "f <- s <- x        product -0.294918" in text
     assert "sum for x: -1.757035   backward: -1.757035" in text

@@ -84,7 +84,8 @@ def test_chain_state_matches_bpkit_on_1000_random_inputs(js):
     worst = 0.0
     for _ in range(CASES):
         x, y, z = (float(v) for v in rng.uniform(-3, 3, 3))
-        got = js(f"window.bpkitWidgets.chain.compute({{controls: {json.dumps(dict(x=x, y=y, z=z))}}})")
+        controls = json.dumps({"x": x, "y": y, "z": z})
+        got = js(f"window.bpkitWidgets.chain.compute({{controls: {controls}}})")
         worst = max(worst, worst_relative_error(got["result"], chain_state(x, y, z)))
     print(f"chain: worst relative error {worst:.2e} over {CASES} cases")
     assert worst < RTOL

@@ -195,7 +195,7 @@ const CSS = `
 .bpw { --bpw-fg: var(--pst-color-text-base, var(--jp-content-font-color1, #1a1a1a));
   --bpw-bg: var(--pst-color-background, var(--jp-layout-color0, #ffffff));
   --bpw-muted: var(--pst-color-border, var(--jp-border-color1, #8a8a8a));
-  color: var(--bpw-fg); font-family: var(--pst-font-family-base, system-ui, sans-serif);
+  color: var(--bpw-fg); background: var(--bpw-bg); font-family: var(--pst-font-family-base, system-ui, sans-serif);
   font-size: 14px; line-height: 1.35; max-width: 100%; margin: 0.5em 0; }
 .bpw *, .bpw *::before, .bpw *::after { box-sizing: border-box; }
 .bpw-row { display: flex; flex-wrap: wrap; gap: 12px 20px; align-items: flex-start; }

@@ -1,0 +1,300 @@
+"""The network explorer in a real JupyterLab: a slider moved in the page is recomputed by bpkit
+in the kernel, and the page shows the kernel's numbers.
+
+The test starts the venv's ``jupyter lab`` on 127.0.0.1 (a free port, a known token, no
+browser) in a temporary copy of the book's notebooks, with its own configuration, settings,
+workspaces and runtime directories so that nothing of the user's is read or written. Headless
+Chromium (the session's ``browser`` fixture, network blocked except for that server) opens
+Chapter 2, clears its saved outputs, runs every cell with JupyterLab's own command
+``notebook:run-all-cells``, and waits for the explorer that the cell
+``explorer = NetworkExplorer(...)`` displays. It reads the gradient dL/dw31 from the explorer's
+table, moves the w11 slider as a reader does (a click on the slider's track), and waits for
+the table to show the gradient that bpkit computes, here in the test, from the controls read
+back from the page's sliders. At the end the kernel and the server are shut down through
+Jupyter's REST API, and the test checks that both processes are gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from bpkit.widgets.explorer import explorer_state
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = "ch02_worked_example.ipynb"
+STARTUP_S = 120  # server start, notebook load and kernel start on a slow 2-core machine
+RUN_ALL_S = 180  # running every cell of Chapter 2 (about 10 s when the machine is idle)
+WIDGET_S = 60    # the explorer's module loaded and drawn; a slider change answered
+CONTROLS = ("w11", "w12", "b1", "w21", "w22", "b2", "w31", "w32", "b3", "x1", "x2", "t")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _request(url: str, token: str, method: str = "GET", timeout: float = 10.0):
+    req = urllib.request.Request(url, method=method, data=b"" if method != "GET" else None,
+                                 headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(req, timeout=timeout) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+class JupyterLab:
+    """``jupyter lab`` in a directory of its own; stopped with :meth:`stop`."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.root = home / "book"
+        self.root.mkdir()
+        for notebook in sorted((ROOT / "book").glob("*.ipynb")):
+            shutil.copy2(notebook, self.root / notebook.name)
+        self.token = secrets.token_hex(16)
+        self.log_path = home / "jupyterlab.log"
+        env = {**os.environ,
+               "JUPYTER_CONFIG_DIR": str(home / "config"),
+               "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+               "JUPYTERLAB_SETTINGS_DIR": str(home / "lab-settings"),
+               "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-workspaces"),
+               "IPYTHONDIR": str(home / "ipython"),
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        jupyter = Path(sys.executable).with_name("jupyter")
+        for _ in range(3):  # another process may take the free port before the server does
+            self.port = _free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            command = [str(jupyter), "lab", "--no-browser", "--ip=127.0.0.1",
+                       f"--port={self.port}", "--ServerApp.port_retries=0",
+                       f"--ServerApp.root_dir={self.root}",
+                       f"--IdentityProvider.token={self.token}",
+                       "--ServerApp.disable_check_xsrf=True",
+                       "--LabApp.expose_app_in_browser=True",
+                       "--LabApp.news_url=None",
+                       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                       "--LabApp.extension_manager=readonly"]
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                command.append("--allow-root")  # in a container, as root
+            with open(self.log_path, "wb") as log:
+                self.process = subprocess.Popen(command, cwd=self.root, env=env, stdout=log,
+                                                stderr=subprocess.STDOUT,
+                                                stdin=subprocess.DEVNULL)
+            if self._wait_until_up():
+                return
+            if "already in use" not in self.log():
+                break
+        raise RuntimeError(f"jupyter lab did not start:\n{self.log()}")
+
+    def _wait_until_up(self) -> bool:
+        deadline = time.monotonic() + STARTUP_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                _request(f"{self.url}/api/status", self.token, timeout=5)
+                return True
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.25)
+        self.process.kill()
+        self.process.wait()
+        raise RuntimeError(f"jupyter lab did not answer in {STARTUP_S} s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:]
+
+    def api(self, path: str, method: str = "GET"):
+        return _request(f"{self.url}/api/{path}", self.token, method)
+
+    def stop(self) -> tuple[int, list[psutil.Process]]:
+        """Shut the server down (it stops its kernels); the exit code and what outlived it."""
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            children = []
+        try:
+            self.api("shutdown", method="POST")
+        except (OSError, urllib.error.URLError):
+            pass  # the server may close the connection as it goes
+        try:
+            code = self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.terminate()
+            try:
+                code = self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                code = self.process.wait()
+        _, alive = psutil.wait_procs(children, timeout=15)
+        for process in alive:  # do not leave a kernel behind, even when the test fails
+            process.kill()
+        return code, alive
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    lab = JupyterLab(tmp_path_factory.mktemp("jupyterlab"))
+    yield lab
+    code, alive = lab.stop()
+    assert not alive, f"processes outlived the server: {alive}"
+    assert code == 0, f"jupyter lab exited with {code}:\n{lab.log()}"
+
+
+# In the page: JupyterLab's application object (window.jupyterapp, exposed by
+# --LabApp.expose_app_in_browser) and the notebook panel it shows.
+NOTEBOOK_READY = """(name) => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.context || !panel.context.isReady || !panel.sessionContext) return false;
+  if (!panel.context.path.endsWith(name)) return false;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return Boolean(kernel && kernel.connectionStatus === "connected" && kernel.status === "idle"
+    && panel.content.widgets.length > 0);
+}"""
+
+# Runs a JupyterLab command and waits for it, at most `ms` milliseconds.
+RUN_COMMAND = """async ([command, ms]) => {
+  const run = window.jupyterapp.commands.execute(command);
+  const late = new Promise((_, reject) => setTimeout(
+    () => reject(new Error(`${command} did not finish in ${ms} ms`)), ms));
+  return await Promise.race([run, late]);
+}"""
+
+# Cells whose output is an error, with their first line, to say why run-all failed.
+FAILED_CELLS = """() => window.jupyterapp.shell.currentWidget.content.widgets
+  .map((cell, i) => [i, cell.model.type === "code" ? cell.model.sharedModel.outputs : []])
+  .filter(([, outputs]) => outputs.some((o) => o.output_type === "error"))
+  .map(([i, outputs]) => {
+    const e = outputs.find((o) => o.output_type === "error");
+    return `cell ${i}: ${e.ename}: ${e.evalue}`;
+  })"""
+
+EXPLORER = ".jp-OutputArea-output .bpw-explorer"
+
+# What the explorer shows: every slider's value, and each parameter's value and gradient as
+# the table holds them (data-exact, the number the page received).
+READ_EXPLORER = """(root) => {
+  const sliders = {};
+  for (const input of root.querySelectorAll("input[type=range][name]")) {
+    sliders[input.name] = Number(input.value);
+  }
+  const table = {};
+  for (const row of root.querySelectorAll("table.bpw-table tr[data-param]")) {
+    const [value, grad] = row.querySelectorAll(".bpw-num");
+    table[row.dataset.param] = { value: Number(value.dataset.exact),
+                                 grad: grad.dataset.exact };
+  }
+  const select = root.querySelector("select");
+  return { sliders, table, weight: select ? select.value : null };
+}"""
+
+
+def expected_gradient(shown: dict, name: str = "w31") -> float:
+    controls = {key: shown["sliders"][key] for key in CONTROLS}
+    controls["weight"] = shown["weight"]
+    return explorer_state(controls)["gradients"][name]
+
+
+def close(a: float, b: float, rel: float = 1e-12) -> bool:
+    return abs(a - b) <= rel * max(abs(a), abs(b))
+
+
+def test_explorer_slider_is_recomputed_by_the_kernel(browser, jupyterlab):
+    started = time.perf_counter()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def route(route):
+        url = route.request.url
+        if url.startswith((jupyterlab.url + "/", "ws://127.0.0.1", "data:", "blob:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    try:
+        page.goto(f"{jupyterlab.url}/lab/tree/{NOTEBOOK}?token={jupyterlab.token}",
+                  timeout=STARTUP_S * 1000)
+        page.wait_for_function(NOTEBOOK_READY, arg=NOTEBOOK, timeout=STARTUP_S * 1000,
+                               polling=250)
+        print(f"\n  notebook open, kernel idle: {time.perf_counter() - started:.1f} s")
+
+        # The saved outputs hold an explorer too (restored from the notebook's widget state):
+        # clear them, so that the explorer found below is the one this kernel made.
+        page.evaluate(RUN_COMMAND, ["notebook:clear-all-cell-outputs", 30_000])
+        page.wait_for_function(f"() => !document.querySelector({json.dumps(EXPLORER)})",
+                               timeout=WIDGET_S * 1000)
+
+        ok = page.evaluate(RUN_COMMAND, ["notebook:run-all-cells", RUN_ALL_S * 1000])
+        assert ok, f"run-all failed: {page.evaluate(FAILED_CELLS)}"
+        print(f"  all cells run: {time.perf_counter() - started:.1f} s")
+
+        explorer = page.locator(EXPLORER)
+        explorer.wait_for(timeout=WIDGET_S * 1000)
+        assert explorer.count() == 1
+        grad_w31 = explorer.locator("tr[data-param=w31] td:last-child .bpw-num")
+        grad_w31.wait_for(timeout=WIDGET_S * 1000)
+        handle = explorer.element_handle()
+
+        before = handle.evaluate(READ_EXPLORER)
+        # What the kernel sent agrees with bpkit on the controls the sliders show.
+        assert close(float(before["table"]["w31"]["grad"]), expected_gradient(before))
+
+        # Move the w11 slider as a reader does: click at three quarters of its track.
+        w11 = explorer.locator("input[name=w11]")
+        w11.scroll_into_view_if_needed()
+        box = w11.bounding_box()
+        w11.click(position={"x": 0.75 * box["width"], "y": box["height"] / 2})
+        after = handle.evaluate(READ_EXPLORER)
+        assert after["sliders"]["w11"] != before["sliders"]["w11"], "the slider did not move"
+        # The page draws the new controls at once, with the old gradients, until the kernel
+        # answers.
+        assert after["table"]["w11"]["value"] == after["sliders"]["w11"]
+        expected = expected_gradient(after)
+        assert not close(expected, float(before["table"]["w31"]["grad"]))
+
+        page.wait_for_function(
+            """([row, expected]) => {
+              const exact = Number(row.querySelector("td:last-child .bpw-num").dataset.exact);
+              return Math.abs(exact - expected) <= 1e-12 * Math.abs(expected);
+            }""",
+            arg=[explorer.locator("tr[data-param=w31]").element_handle(), expected],
+            timeout=WIDGET_S * 1000, polling=50)
+        final = handle.evaluate(READ_EXPLORER)
+        assert final["sliders"] == after["sliders"]  # the kernel's answer moved no slider
+        shown = float(final["table"]["w31"]["grad"])
+        assert shown != float(before["table"]["w31"]["grad"])
+        assert close(shown, expected)
+        print(f"  w11 {before['sliders']['w11']} -> {after['sliders']['w11']}: dL/dw31 "
+              f"{before['table']['w31']['grad']} -> {final['table']['w31']['grad']} "
+              f"(bpkit: {expected!r})")
+        assert not blocked, f"the page asked for the network: {blocked}"
+        assert not errors, errors
+    finally:
+        context.close()
+
+    # Stop the kernel from the server's side and check that it is gone.
+    kernels = jupyterlab.api("kernels")
+    assert len(kernels) == 1, kernels
+    server = psutil.Process(jupyterlab.process.pid)
+    kernel_processes = server.children(recursive=True)
+    assert kernel_processes, "no kernel process under the server"
+    jupyterlab.api(f"kernels/{kernels[0]['id']}", method="DELETE")
+    _, alive = psutil.wait_procs(kernel_processes, timeout=30)
+    assert not alive, f"the kernel did not stop: {alive}"
+    print(f"  test body: {time.perf_counter() - started:.1f} s")

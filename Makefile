@@ -31,7 +31,10 @@ help:
 	@echo "make student  write the student notebooks (solutions removed) into _build/student"
 
 # Created once, and again whenever requirements.txt or pyproject.toml change.
+# The pinned requirements (NumPy 2.4, IPython 9, matplotlib 3.11) need Python 3.11 or newer.
 $(BIN)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "make: the book needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1). Run make PYTHON=python3.11 (or newer)." >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@

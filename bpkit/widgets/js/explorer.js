@@ -19,8 +19,8 @@ const NET_NODES = { x1: [34, 120], x2: [34, 260], h1: [206, 120], h2: [206, 260]
   y: [356, 190], bh1: [206, 38], bh2: [206, 342], by: [356, 66] };
 const NET_EDGES = { w11: ["x1", "h1", [107, 120]], w12: ["x2", "h1", [138, 168]],
   b1: ["bh1", "h1", [262, 72]], w21: ["x1", "h2", [138, 212]], w22: ["x2", "h2", [107, 260]],
-  b2: ["bh2", "h2", [262, 308]], w31: ["h1", "y", [273.5, 151.5]],
-  w32: ["h2", "y", [273.5, 228.5]], b3: ["by", "y", [358, 112]] };
+  b2: ["bh2", "h2", [262, 308]], w31: ["h1", "y", [278, 154]],
+  w32: ["h2", "y", [278, 226]], b3: ["by", "y", [358, 112]] };
 const NODE_R = 28, BIAS_R = 11;
 
 // Whether going from controls `before` to `after` starts a new loss history: moving a
@@ -140,8 +140,8 @@ function render({ model, el }) {
     s("text", { x, y: y - 4, "text-anchor": "middle", text: name }, g);
     nodeViews[name] = s("text", { x, y: y + 12, "text-anchor": "middle" }, g);
   }
-  const outputNote = s("text", { x: NET_W - 2, y: 238, "text-anchor": "end" }, net);
-  const outputNote2 = s("text", { x: NET_W - 2, y: 255, "text-anchor": "end" }, net);
+  const outputNote = s("text", { x: NET_W - 2, y: 266, "text-anchor": "end" }, net);
+  const outputNote2 = s("text", { x: NET_W - 2, y: 283, "text-anchor": "end" }, net);
   const legend = h("p", { class: "bpw-note",
     text: "g = \u2202L/\u2202w. Edge colour: the sign of g (blue +, vermillion \u2212); edge "
       + "width: the size of g." });
@@ -156,8 +156,8 @@ function render({ model, el }) {
   const tangent = s("line", { stroke: POSITIVE, "stroke-width": 2, "stroke-dasharray": "6 4" },
     sliceChart.layer);
   const dot = s("circle", { r: 4.5, fill: "var(--bpw-fg)" }, sliceChart.layer);
-  const sliceText = s("text", { x: 60, y: 44 }, sliceChart.svg);
-  const sliceLegend = s("text", { x: 60, y: 61, text: "dashed: tangent, slope g" },
+  const sliceText = s("text", { x: 72, y: 44 }, sliceChart.svg);
+  const sliceLegend = s("text", { x: 72, y: 61, text: "dashed: tangent, slope g" },
     sliceChart.svg);
 
   // ------------------------------------------------------------ loss per Step

@@ -118,6 +118,11 @@ function button(text, onClick, attrs = {}) {
   return b;
 }
 
+// A tick label: at most 3 significant digits, no trailing zeros (0.4, 2, -0.05).
+function tickLabel(v) {
+  return String(Number(v.toPrecision(3))).replace("-", "\u2212");
+}
+
 // Axis ticks: about n round numbers between lo and hi.
 function ticks(lo, hi, n = 4) {
   const raw = (hi - lo) / n;
@@ -141,7 +146,7 @@ function niceCeil(v) {
 // A line chart in an SVG: a frame, ticks, axis labels and a title, and a function that
 // maps data to SVG coordinates. Returns {svg, sx, sy, layer, setLimits}.
 function chart(parent, { width, height, title, xlabel, ylabel }) {
-  const m = { left: 52, right: 12, top: 26, bottom: 42 };
+  const m = { left: 64, right: 12, top: 26, bottom: 42 };
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, class: "bpw-svg", role: "img" },
     parent);
   svg.style.maxWidth = `${width}px`;
@@ -168,13 +173,13 @@ function chart(parent, { width, height, title, xlabel, ylabel }) {
     for (const v of ticks(...xlim)) {
       s("line", { x1: c.sx(v), x2: c.sx(v), y1: box.y1, y2: box.y1 + 4, class: "bpw-axis" },
         axes);
-      s("text", { x: c.sx(v), y: box.y1 + 17, "text-anchor": "middle", text: fmt(v, 3) },
+      s("text", { x: c.sx(v), y: box.y1 + 17, "text-anchor": "middle", text: tickLabel(v) },
         axes);
     }
     for (const v of ticks(...ylim, 3)) {
       s("line", { x1: box.x0 - 4, x2: box.x0, y1: c.sy(v), y2: c.sy(v), class: "bpw-axis" },
         axes);
-      s("text", { x: box.x0 - 6, y: c.sy(v) + 4, "text-anchor": "end", text: fmt(v, 3) },
+      s("text", { x: box.x0 - 6, y: c.sy(v) + 4, "text-anchor": "end", text: tickLabel(v) },
         axes);
     }
   };

@@ -234,7 +234,10 @@ const CSS = `
   1px solid var(--bpw-muted); font-family: var(--pst-font-family-monospace, monospace); }
 .bpw-table th { font-family: inherit; }
 .bpw-table td:first-child, .bpw-table th:first-child { text-align: left; }
-.bpw-table caption { text-align: left; font-size: 13px; padding-bottom: 2px; }
+.bpw-table caption { text-align: left; font-size: 13px; padding-bottom: 2px; color: var(--bpw-fg);
+  caption-side: top; }
+.bpw-chain .bpw-table td:nth-child(2), .bpw-chain .bpw-table th:nth-child(2) { text-align: left;
+  white-space: nowrap; }
 .bpw-scroll { overflow-x: auto; max-width: 100%; }
 .bpw-status { font-size: 13px; margin: 4px 0; }
 .bpw-note { font-size: 12px; opacity: 0.85; }

@@ -316,7 +316,7 @@ CONTRAST = """() => {
     const behind = shape ? parse(getComputedStyle(shape).fill) : bg;
     out.push([t.textContent, ratio(parse(getComputedStyle(t).fill), behind)]);
   }
-  for (const t of document.querySelectorAll('.bpw td, .bpw th, .bpw caption, .bpw label, .bpw output, .bpw p, .bpw h4, .bpw button'))
+  for (const t of document.querySelectorAll('.bpw td, .bpw th, .bpw caption, .bpw label, .bpw output, .bpw p, .bpw legend, .bpw button'))
     if (t.textContent.trim()) out.push([t.textContent.slice(0, 30), ratio(parse(getComputedStyle(t).color), bg)]);
   return out;
 }"""

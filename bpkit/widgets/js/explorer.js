@@ -73,30 +73,31 @@ function render({ model, el }) {
     model.set("controls", { ...model.get("controls"), [name]: v });
     model.save_changes();
   }
-  controls.append(h("h4", { text: "parameters" }));
+  const paramGroup = h("fieldset", {}, h("legend", { text: "parameters" }));
   for (const name of PARAM_NAMES) {
     sliders[name] = slider({ name, label: name, min: -4, max: 4, step: 0.001,
       value: model.get("controls")[name], onInput: (v) => setControl(name, v) });
-    controls.append(sliders[name].row);
+    paramGroup.append(sliders[name].row);
   }
-  controls.append(h("h4", { text: "example and learning rate" }));
+  const exampleGroup = h("fieldset", {}, h("legend", { text: "example and learning rate" }));
   for (const [name, lo, hi] of [["x1", -2, 2], ["x2", -2, 2], ["t", 0, 1]]) {
     sliders[name] = slider({ name, label: name, min: lo, max: hi, step: 0.001,
       value: model.get("controls")[name], onInput: (v) => setControl(name, v) });
-    controls.append(sliders[name].row);
+    exampleGroup.append(sliders[name].row);
   }
+  controls.append(paramGroup, exampleGroup);
   sliders.lr = slider({ name: "lr", label: "\u03b7", min: -3, max: 2, step: 0.01,
     value: model.get("controls").lr, digits: 3,
     toValue: (x) => 10 ** x, fromValue: (v) => Math.log10(v),
     onInput: (v) => setControl("lr", v) });
   sliders.lr.input.setAttribute("aria-label", "learning rate");
-  controls.append(sliders.lr.row);
+  exampleGroup.append(sliders.lr.row);
   const selectId = uid("weight");
   const select = h("select", { id: selectId });
   for (const name of PARAM_NAMES) select.append(h("option", { value: name, text: name }));
   select.value = model.get("controls").weight;
   select.addEventListener("change", () => setControl("weight", select.value));
-  controls.append(h("div", { class: "bpw-select" },
+  exampleGroup.append(h("div", { class: "bpw-select" },
     h("label", { for: selectId, text: "slice along" }), select));
   const stepButton = button("Step", () => model.send({ event: "step" }),
     { "aria-label": "Step: one gradient-descent update with learning rate eta" });

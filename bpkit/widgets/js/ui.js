@@ -212,7 +212,8 @@ const CSS = `
 .bpw-slider label { white-space: nowrap; font-family: var(--pst-font-family-monospace, monospace); }
 .bpw-readout { font-family: var(--pst-font-family-monospace, monospace); text-align: right;
   font-size: 13px; }
-.bpw-controls h4 { font-size: 14px; margin: 8px 0 2px; }
+.bpw-controls fieldset { border: 0; margin: 0 0 6px; padding: 0; min-width: 0; }
+.bpw-controls legend { font-size: 14px; font-weight: 600; margin: 6px 0 2px; padding: 0; }
 .bpw-select { display: flex; gap: 6px; align-items: center; margin: 6px 0; }
 .bpw-select select { color: var(--bpw-fg); background: var(--bpw-bg); font: inherit; }
 .bpw-button { font: inherit; color: var(--bpw-fg); background: var(--bpw-bg);

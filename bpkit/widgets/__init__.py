@@ -1,7 +1,11 @@
-"""Interactive widgets of the book (need ipywidgets and matplotlib).
+"""Interactive widgets of the book (need ``pip install bpkit[book]``: anywidget, ipywidgets,
+matplotlib).
 
 Each widget is usable headless: its controls are attributes that code can set, and the
-numbers it shows are attributes that code (and the tests) can read.
+numbers it shows are attributes that code (and the tests) can read. The chain-rule graph and
+the network explorer are written in the design of :mod:`bpkit.widgets.frontend` (one
+JavaScript front-end, live in a notebook and on the website); the depth, trainer and optimizer
+widgets still draw matplotlib pictures into ipywidgets.
 """
 
 import html

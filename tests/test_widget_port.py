@@ -170,12 +170,15 @@ def test_a_wrong_port_is_caught(js):
 
 
 def test_every_port_function_names_the_bpkit_function_it_mirrors():
+    """Each function and class of the port says which bpkit function it mirrors, or that it
+    is a helper of the port (zeros, the page's seeded generator, ...)."""
     source = module_source("explorer")
     port = source[source.index("// ---- port.js"):source.index("// ---- ui.js")]
-    functions = [line for line in port.splitlines() if line.startswith("function ")]
-    assert len(functions) >= 10
     lines = port.splitlines()
-    for line in functions:
+    defined = [line for line in lines if line.startswith(("function ", "class "))]
+    assert len(defined) >= 30
+    for line in defined:
         i = lines.index(line)
         comment = "\n".join(lines[max(0, i - 8):i])
-        assert "Mirrors bpkit." in comment or "math.fsum" in comment, line
+        comment = comment[comment.rfind("\n}") + 1:]  # the comment right above, not the last one
+        assert "Mirrors bpkit." in comment or "math.fsum" in comment or "Helper:" in comment, line

@@ -226,3 +226,375 @@ function explorerState(c) {
   const curve = sliceOffsets().map((d) => loss({ ...p, [w]: p[w] + d }, c.x1, c.x2, c.t));
   return { loss: L, output: values.y, values, gradients, slice: curve };
 }
+
+// =====================================================================================
+// The pieces of a trainable network, for the depth widget, the optimizer explorer and the
+// trainer. A matrix is an array of rows (number[][]), shape (N, n) as in bpkit; a vector is
+// number[]. Each class has bpkit's name, attributes (params, grads, x, a) and methods, and
+// does its arithmetic in the order bpkit's NumPy expressions do.
+// =====================================================================================
+
+// Helper: a vector (n,) or a matrix (n, m) of zeros, like numpy.zeros.
+function zeros(n, m) {
+  return m === undefined ? new Array(n).fill(0) : Array.from({ length: n }, () => new Array(m).fill(0));
+}
+
+// Helper: apply f to every number of a vector or a matrix, giving a new one of the same shape.
+function map(a, f) {
+  return a.map((v) => (Array.isArray(v) ? v.map(f) : f(v)));
+}
+
+// ------------------------------------------------------------------ bpkit.layers
+
+// Mirrors bpkit.layers.Linear: z = x W^T + b, row by row z_j = sum_k W_jk x_k + b_j.
+// W has shape (n_out, n_in), b (n_out,). Backward, for dz = dL/dz of shape (N, n_out):
+// dW = dz^T x, db = sum over the batch of dz, dx = dz W.
+class Linear {
+  constructor(W, b) {
+    this.params = { W, b };
+    this.grads = { W: zeros(W.length, W[0].length), b: zeros(b.length) };
+    this.x = null;
+  }
+  forward(x) {
+    const { W, b } = this.params;
+    this.x = x;
+    return x.map((row) => W.map((w, j) => {
+      let z = 0;
+      for (let k = 0; k < row.length; k++) z += row[k] * w[k];
+      return z + b[j];
+    }));
+  }
+  backward(dz, needDx = true) {
+    const { W } = this.params;
+    const x = this.x;
+    const dW = this.grads.W, db = this.grads.b;
+    for (let j = 0; j < W.length; j++) {
+      for (let k = 0; k < W[j].length; k++) {
+        let s = 0;
+        for (let n = 0; n < x.length; n++) s += dz[n][j] * x[n][k];
+        dW[j][k] = s;
+      }
+      let s = 0;
+      for (let n = 0; n < x.length; n++) s += dz[n][j];
+      db[j] = s;
+    }
+    if (!needDx) return null;
+    return dz.map((row) => W[0].map((_, k) => {
+      let s = 0;
+      for (let j = 0; j < W.length; j++) s += row[j] * W[j][k];
+      return s;
+    }));
+  }
+}
+
+// Mirrors bpkit.layers.Sigmoid: a = 1/2 (1 + tanh(z/2)); backward dz = da a (1 - a).
+class Sigmoid {
+  constructor() { this.params = {}; this.grads = {}; }
+  forward(z) { this.a = map(z, sigmoid); return this.a; }
+  backward(da) { return da.map((row, n) => row.map((d, j) => d * this.a[n][j] * (1.0 - this.a[n][j]))); }
+}
+
+// Mirrors bpkit.layers.Tanh: a = tanh(z); backward dz = da (1 - a a).
+class Tanh {
+  constructor() { this.params = {}; this.grads = {}; }
+  forward(z) { this.a = map(z, Math.tanh); return this.a; }
+  backward(da) { return da.map((row, n) => row.map((d, j) => d * (1.0 - this.a[n][j] * this.a[n][j]))); }
+}
+
+// Mirrors bpkit.layers.ReLU: a = max(z, 0); backward dz = da [z > 0].
+class ReLU {
+  constructor() { this.params = {}; this.grads = {}; }
+  forward(z) { this.x = z; return map(z, (v) => Math.max(v, 0)); }
+  backward(da) { return da.map((row, n) => row.map((d, j) => (this.x[n][j] > 0 ? d : 0 * d))); }
+}
+
+const ACTIVATION_LAYERS = { sigmoid: Sigmoid, tanh: Tanh, relu: ReLU };
+
+// ------------------------------------------------------------------- bpkit.model
+
+// Mirrors bpkit.model.Sequential: layers applied in order; params and grads keyed
+// "<layer index>.<name>" ("0.W", "0.b", "2.W", ...), as bpkit's are.
+class Sequential {
+  constructor(...layers) { this.layers = layers; }
+  forward(x) {
+    for (const layer of this.layers) x = layer.forward(x);
+    return x;
+  }
+  backward(dy, needDx = true) {
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const first = !this.layers.slice(0, i).some((l) => l instanceof Linear);
+      dy = this.layers[i].backward(dy, needDx || !first);
+      if (dy === null) return null;
+    }
+    return dy;
+  }
+  get params() { return this._keyed("params"); }
+  get grads() { return this._keyed("grads"); }
+  _keyed(what) {
+    const out = {};
+    this.layers.forEach((layer, i) => {
+      for (const [k, v] of Object.entries(layer[what])) out[`${i}.${k}`] = v;
+    });
+    return out;
+  }
+}
+
+// ------------------------------------------------------------------ bpkit.losses
+
+// Mirrors bpkit.losses.SquaredError: L = 1/N sum_n 1/2 sum_k (y_nk - t_nk)^2;
+// backward (y - t) / N.
+class SquaredError {
+  forward(y, t) {
+    this.y = y; this.t = t;
+    let s = 0;
+    for (let n = 0; n < y.length; n++) for (let k = 0; k < y[n].length; k++) {
+      const r = y[n][k] - t[n][k];
+      s += r * r;
+    }
+    return 0.5 * s / y.length;
+  }
+  backward() {
+    const N = this.y.length;
+    return this.y.map((row, n) => row.map((v, k) => (v - this.t[n][k]) / N));
+  }
+}
+
+// Mirrors bpkit.losses.BinaryCrossEntropy(from_logits=True): for logits z and targets t in
+// [0, 1], l = max(z, 0) - t z + log(1 + e^{-|z|}); backward (sigma(z) - t) / N.
+class BinaryCrossEntropy {
+  forward(z, t) {
+    this.y = z; this.t = t;
+    let s = 0;
+    for (let n = 0; n < z.length; n++) for (let k = 0; k < z[n].length; k++) {
+      const v = z[n][k];
+      s += Math.max(v, 0) - t[n][k] * v + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+    return s / z.length;
+  }
+  backward() {
+    const N = this.y.length;
+    return this.y.map((row, n) => row.map((v, k) => (sigmoid(v) - this.t[n][k]) / N));
+  }
+}
+
+// Mirrors bpkit.losses.SoftmaxCrossEntropy with integer class labels t (N,): the row maximum
+// is subtracted before exponentiating; L = -1/N sum_n log softmax(z_n)_{t_n};
+// backward (softmax(z) - onehot(t)) / N.
+class SoftmaxCrossEntropy {
+  forward(z, t) {
+    this.y = z; this.t = t;
+    let s = 0;
+    this.p = z.map((row, n) => {
+      const top = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - top));
+      let total = 0;
+      for (const v of e) total += v;
+      s += (row[t[n]] - top) - Math.log(total);
+      return e.map((v) => v / total);
+    });
+    return -s / z.length;
+  }
+  backward() {
+    const N = this.y.length;
+    return this.p.map((row, n) => row.map((v, k) => (k === this.t[n] ? v - 1 : v) / N));
+  }
+}
+
+// ------------------------------------------------------------------- bpkit.optim
+
+// Helper: visit every number of arrays of one shape (a parameter, its gradient, its state),
+// calling f(arrays, i) for each innermost position i, so that f can update them in place.
+function eachElement(arrays, f) {
+  const [p] = arrays;
+  for (let i = 0; i < p.length; i++) {
+    if (Array.isArray(p[i])) eachElement(arrays.map((a) => a[i]), f);
+    else f(arrays.map((a) => a), i);
+  }
+}
+// Helper: zeros of the shape of a, like numpy.zeros_like.
+function zerosLike(a) {
+  return a.map((v) => (Array.isArray(v) ? zerosLike(v) : 0));
+}
+
+// Mirrors bpkit.optim.SGD: theta <- theta - eta g; with momentum mu, v <- mu v + g and
+// theta <- theta - eta v; with Nesterov, theta <- theta - eta (g + mu v).
+class SGD {
+  constructor(model, { lr, momentum = 0, nesterov = false }) {
+    Object.assign(this, { model, lr, momentum, nesterov, t: 0, state: {} });
+  }
+  step() {
+    this.t += 1;
+    const params = this.model.params, grads = this.model.grads;
+    for (const k of Object.keys(params)) {
+      if (this.momentum === 0) {
+        eachElement([params[k], grads[k]], ([p, g], i) => { p[i] -= this.lr * g[i]; });
+        continue;
+      }
+      const v = (this.state[k] = this.state[k] || zerosLike(params[k]));
+      eachElement([params[k], grads[k], v], ([p, g, vel], i) => {
+        vel[i] = vel[i] * this.momentum + g[i];
+        p[i] -= this.nesterov ? this.lr * (g[i] + this.momentum * vel[i]) : this.lr * vel[i];
+      });
+    }
+  }
+}
+
+// Mirrors bpkit.optim.RMSProp: s <- rho s + (1 - rho) g^2, theta <- theta - eta g / (sqrt(s) + eps).
+class RMSProp {
+  constructor(model, { lr = 0.01, rho = 0.9, eps = 1e-8 }) {
+    Object.assign(this, { model, lr, rho, eps, t: 0, state: {} });
+  }
+  step() {
+    this.t += 1;
+    const params = this.model.params, grads = this.model.grads;
+    for (const k of Object.keys(params)) {
+      const s = (this.state[k] = this.state[k] || zerosLike(params[k]));
+      eachElement([params[k], grads[k], s], ([p, g, sq], i) => {
+        sq[i] = sq[i] * this.rho + (1.0 - this.rho) * g[i] * g[i];
+        p[i] -= this.lr * g[i] / (Math.sqrt(sq[i]) + this.eps);
+      });
+    }
+  }
+}
+
+// Mirrors bpkit.optim.Adam: m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2,
+// m^ = m / (1 - b1^t), v^ = v / (1 - b2^t), theta <- theta - eta m^ / (sqrt(v^) + eps).
+class Adam {
+  constructor(model, { lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 }) {
+    Object.assign(this, { model, lr, beta1, beta2, eps, t: 0, state: {} });
+  }
+  step() {
+    this.t += 1;
+    const params = this.model.params, grads = this.model.grads;
+    const c1 = 1.0 - this.beta1 ** this.t, c2 = 1.0 - this.beta2 ** this.t;
+    for (const k of Object.keys(params)) {
+      const st = (this.state[k] = this.state[k] || { m: zerosLike(params[k]), v: zerosLike(params[k]) });
+      eachElement([params[k], grads[k], st.m, st.v], ([p, g, m, v], i) => {
+        m[i] = m[i] * this.beta1 + (1.0 - this.beta1) * g[i];
+        v[i] = v[i] * this.beta2 + (1.0 - this.beta2) * g[i] * g[i];
+        p[i] -= this.lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + this.eps);
+      });
+    }
+  }
+}
+
+// Mirrors bpkit.widgets.optimizers.make_optimizer: an optimizer by the explorer's name.
+function makeOptimizer(name, model, h) {
+  if (name === "SGD") return new SGD(model, { lr: h.lr });
+  if (name === "momentum") return new SGD(model, { lr: h.lr, momentum: h.momentum });
+  if (name === "Nesterov") return new SGD(model, { lr: h.lr, momentum: h.momentum, nesterov: true });
+  if (name === "RMSProp") return new RMSProp(model, { lr: h.lr, rho: h.rho });
+  if (name === "Adam") return new Adam(model, { lr: h.lr, beta1: h.beta1, beta2: h.beta2 });
+  throw new Error(`unknown optimizer ${name}`);
+}
+
+// ------------------------------------------------------------------- bpkit.train
+
+// Mirrors bpkit.train.train_step: forward, loss, backward (no dx for the data), one
+// optimizer step; returns the loss before the step. A non-finite loss stops with an error.
+function trainStep(model, lossFn, optimizer, x, t) {
+  const value = lossFn.forward(model.forward(x), t);
+  if (!Number.isFinite(value)) throw new Error(`the loss (${value}) became non-finite`);
+  model.backward(lossFn.backward(), false);
+  optimizer.step();
+  return value;
+}
+
+// Mirrors bpkit.train.minibatches, given the epoch's order of the indices (bpkit draws it
+// with rng.permutation(n); the page with Random.permutation): consecutive slices of
+// batchSize indices, the last one shorter; batchSize null means one batch of all n.
+function minibatches(order, batchSize) {
+  const size = batchSize === null ? order.length : batchSize;
+  const out = [];
+  for (let i = 0; i < order.length; i += size) out.push(order.slice(i, i + size));
+  return out;
+}
+
+// Helper: a seeded generator for the page (it has no NumPy): mulberry32, a small 32-bit one.
+// The page draws its data, initial weights and batch orders from it, so the same seed gives
+// the same run every time; bpkit draws the same kinds of numbers from NumPy's generator.
+class Random {
+  constructor(seed) { this.s = seed >>> 0; }
+  // a float in [0, 1)
+  random() {
+    this.s = (this.s + 0x6D2B79F5) >>> 0;
+    let r = this.s;
+    r = Math.imul(r ^ (r >>> 15), r | 1);
+    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  }
+  uniform(lo, hi) { return lo + (hi - lo) * this.random(); }
+  // a standard normal number (Box-Muller)
+  normal() {
+    const u = 1 - this.random(), v = this.random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  // the numbers 0..n-1 in a random order (Fisher-Yates)
+  permutation(n) {
+    const out = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  }
+}
+
+// Mirrors bpkit.layers.Linear's initialisation: "glorot" uniform in +-sqrt(6/(n_in+n_out)),
+// "he" normal with std sqrt(2/n_in); biases zero (drawn from the page's generator).
+function initLinear(nIn, nOut, init, rng) {
+  const limit = Math.sqrt(6.0 / (nIn + nOut)), std = Math.sqrt(2.0 / nIn);
+  const W = Array.from({ length: nOut }, () => Array.from({ length: nIn },
+    () => (init === "he" ? rng.normal() * std : rng.uniform(-limit, limit))));
+  return new Linear(W, zeros(nOut));
+}
+
+// ----------------------------------------------------------------- bpkit.surfaces
+
+// Mirrors bpkit.surfaces.Quadratic: f = 1/2 (a x^2 + 2 c x y + d y^2), A = ((a, c), (c, d)).
+class Quadratic {
+  constructor(A) { this.A = A; }
+  f(x, y) { const [[a, c], [, d]] = this.A; return 0.5 * (a * x * x + 2 * c * x * y + d * y * y); }
+  grad(x, y) { const [[a, c], [, d]] = this.A; return [a * x + c * y, c * x + d * y]; }
+}
+
+// Mirrors bpkit.surfaces.Rosenbrock: f = (a - x)^2 + b (y - x^2)^2.
+class Rosenbrock {
+  constructor(a = 1.0, b = 100.0) { this.a = a; this.b = b; }
+  f(x, y) { return (this.a - x) ** 2 + this.b * (y - x * x) ** 2; }
+  grad(x, y) { const r = y - x * x; return [-2.0 * (this.a - x) - 4.0 * this.b * x * r, 2.0 * this.b * r]; }
+}
+
+// Mirrors bpkit.surfaces.Point: a position that looks like a model to an optimizer.
+class Point {
+  constructor(surface, start) {
+    this.surface = surface;
+    this.params = { xy: [start[0], start[1]] };
+    this.grads = { xy: [0, 0] };
+  }
+  forward() {
+    const [x, y] = this.params.xy;
+    const g = this.surface.grad(x, y);
+    this.grads.xy[0] = g[0];
+    this.grads.xy[1] = g[1];
+    return this.surface.f(x, y);
+  }
+}
+
+// Mirrors bpkit.surfaces.descend: `steps` steps from `start`; returns {path, losses}; a run
+// whose value is not finite or above 1e12 stops early.
+function descend(surface, makeOpt, steps, start) {
+  const point = new Point(surface, start);
+  const optimizer = makeOpt(point);
+  const path = [point.params.xy.slice()], losses = [];
+  let stopped = false;
+  for (let i = 0; i < steps; i++) {
+    const value = point.forward();
+    losses.push(value);
+    if (!Number.isFinite(value) || value > 1e12) { stopped = true; break; }
+    optimizer.step();
+    path.push(point.params.xy.slice());
+  }
+  if (!stopped) losses.push(point.forward());
+  return { path: path.slice(0, losses.length), losses };
+}

@@ -1,32 +1,40 @@
 r"""Optimizer explorer: pick optimizers and their hyperparameters, watch them descend a surface.
 
-The surfaces are those of :mod:`bpkit.surfaces` (the ill-conditioned quadratic and the
-Rosenbrock function); the optimizers are bpkit's own (:mod:`bpkit.optim`), run on a
-:class:`~bpkit.surfaces.Point` from the surface's starting point. The explorer draws each
-path over the contour plot and, beside it, the loss against the step on a log scale.
+The surfaces are those of :mod:`bpkit.surfaces` (the ill-conditioned quadratic, the same bowl
+turned by 45 degrees, and the Rosenbrock function); the optimizers are bpkit's own
+(:mod:`bpkit.optim`), run on a :class:`~bpkit.surfaces.Point` from the surface's starting
+point. :class:`OptimizerExplorer` draws each path over the surface's contour lines and, below
+it, the loss against the step on a log scale, and recomputes both whenever a control moves.
 
-:func:`plot_trajectories` draws paths over a surface's contours (also for static figures).
+Headless use: :func:`compare` computes the runs without any widget (the chapter's static
+figures draw them with :func:`plot_runs` and :func:`plot_trajectories`);
+:func:`explorer_result` is what the explorer shows for a setting of its controls. The
+explorer's drawing is ``js/optimizers.js`` (see :mod:`bpkit.widgets.frontend`); on the
+website it computes the runs with ``descend`` and ``makeOptimizer`` of ``js/port.js``, which
+mirror :func:`bpkit.surfaces.descend` and :func:`make_optimizer`.
 
-Usable headless: :func:`compare` computes the runs without any widget, and
-:class:`OptimizerExplorer` exposes its controls (``surface``, ``steps``, ``selected``,
-``momentum``, ``beta1``, ``beta2``, ``rho`` and a learning rate per optimizer through
-``set_lr``) as settable attributes and what it shows as ``runs`` and ``final_losses``.
-Needs matplotlib and ipywidgets (imported when an explorer is made).
+>>> ex = OptimizerExplorer(surface="rosenbrock", selected=("momentum", "Adam"))
+>>> ex.set(lr={"Adam": 0.1}, beta1=0.8)   # moves two sliders; recomputed once
+>>> sorted(ex.final_losses)
+['Adam', 'momentum']
 """
 
 from __future__ import annotations
 
-import io
+import math
 from dataclasses import dataclass
 
 import numpy as np
+import traitlets
 
 from ..optim import SGD, Adam, RMSProp
 from ..plot import PALETTE, label_axes
 from ..surfaces import Quadratic, Rosenbrock, descend
+from .frontend import BookWidget
 
-__all__ = ["OPTIMIZERS", "PATH_COLOURS", "SURFACES", "DEFAULTS", "Run", "tilted_quadratic",
-           "make_optimizer", "compare", "plot_trajectories", "plot_runs", "OptimizerExplorer"]
+__all__ = ["OPTIMIZERS", "PATH_COLOURS", "SURFACES", "DEFAULTS", "RANGES", "Run",
+           "tilted_quadratic", "make_optimizer", "compare", "shown_steps", "explorer_result",
+           "plot_trajectories", "plot_runs", "OptimizerExplorer"]
 
 #: The optimizers to choose from, in the order of their colours.
 OPTIMIZERS = ("SGD", "momentum", "Nesterov", "RMSProp", "Adam")
@@ -118,6 +126,92 @@ def compare(surface, lrs: dict, steps: int, **hyper) -> dict[str, Run]:
     return runs
 
 
+#: The range of each shared hyperparameter's slider, and of the learning rates (log scale).
+RANGES = {"momentum": (0.0, 0.99), "beta1": (0.0, 0.99), "beta2": (0.9, 0.9999),
+          "rho": (0.5, 0.999), "lr": (1e-5, 10 ** 0.5), "steps": STEPS_RANGE}
+#: At most this many steps of a run are sent to the drawing (every step is computed).
+SHOWN_POINTS = 400
+
+
+def shown_steps(n: int) -> list[int]:
+    """The steps of a run of ``n`` steps whose position and loss the explorer draws.
+
+    All ``n + 1`` of them (the start and each step) up to :data:`SHOWN_POINTS`; for a longer
+    run every step of the first quarter of that budget, where the paths turn fastest, then
+    every ``k``-th step and the last one. ``k`` is odd, so that a path that zigzags at every
+    step still shows its zigzag. Mirrored by ``shownSteps`` in ``js/optimizers.js``.
+    """
+    if n + 1 <= SHOWN_POINTS:
+        return list(range(n + 1))
+    head = SHOWN_POINTS // 4
+    stride = -(-(n - head) // (SHOWN_POINTS - head - 1))  # ceil: at most the budget
+    stride += 1 - stride % 2
+    return [*range(head), *range(head, n, stride), n]
+
+
+def _surface_setup(name: str) -> dict:
+    """What the front-end needs to rebuild surface ``name`` and its window, as plain numbers."""
+    surface = SURFACES[name]()
+    spec = {"title": surface.name, "xlim": list(surface.xlim), "ylim": list(surface.ylim),
+            "start": [float(v) for v in surface.start],
+            "minimum": [float(v) for v in surface.minimum], "defaults": DEFAULTS[name]}
+    if isinstance(surface, Quadratic):
+        spec.update(kind="Quadratic", A=surface.A.tolist())
+    else:
+        spec.update(kind="Rosenbrock", a=surface.a, b=surface.b)
+    return spec
+
+
+def _setup() -> dict:
+    """The explorer's fixed data: surfaces, optimizers, colours, slider ranges."""
+    return {"surfaces": {name: _surface_setup(name) for name in SURFACES},
+            "optimizers": list(OPTIMIZERS), "colours": PATH_COLOURS, "ranges": RANGES,
+            "shown_points": SHOWN_POINTS}
+
+
+def _shown_run(run: Run) -> dict:
+    """One run as the explorer draws it: the shown steps, and the end of the run."""
+    n = len(run.losses) - 1
+    keep = shown_steps(n)
+    return {"steps": keep, "path": run.path[keep].tolist(),
+            "losses": [float(v) for v in run.losses[keep]], "n": n,
+            "final_loss": run.final_loss, "end": [float(v) for v in run.path[-1]],
+            "diverged": bool(run.diverged)}
+
+
+def _runs(controls: dict) -> dict[str, Run]:
+    selected = [n for n in OPTIMIZERS if n in controls["selected"]]
+    return compare(controls["surface"], {n: controls["lr"][n] for n in selected},
+                   int(controls["steps"]), momentum=controls["momentum"],
+                   beta1=controls["beta1"], beta2=controls["beta2"], rho=controls["rho"])
+
+
+def explorer_result(controls: dict, runs: dict[str, Run] | None = None) -> dict:
+    """What the explorer shows for one setting of its controls, computed with bpkit.
+
+    ``controls`` holds ``surface``, ``steps``, ``selected`` (optimizer names), ``lr``
+    (a learning rate per optimizer), ``momentum``, ``beta1``, ``beta2`` and ``rho``.
+    Returns ``{"surface", "steps", "runs": {name: {"steps", "path", "losses", "n",
+    "final_loss", "end", "diverged"}}}``: for each selected optimizer, in the order of
+    ``OPTIMIZERS``, the positions and losses at the :func:`shown_steps` of its run, the
+    number of steps it ran (fewer than asked if it diverged), its last loss and position.
+    ``runs`` are the runs of :func:`compare` for these controls, if already computed.
+    ``explorerResult`` in ``js/optimizers.js`` computes the same in the browser.
+    """
+    runs = _runs(controls) if runs is None else runs
+    return {"surface": controls["surface"], "steps": int(controls["steps"]),
+            "runs": {name: _shown_run(run) for name, run in runs.items()}}
+
+
+def _with_surface_defaults(controls: dict) -> dict:
+    """``controls`` with the steps, momentum and learning rates of its surface's DEFAULTS.
+
+    Mirrored by ``withSurfaceDefaults`` in ``js/optimizers.js``.
+    """
+    d = DEFAULTS[controls["surface"]]
+    return {**controls, "steps": d["steps"], "momentum": d["momentum"], "lr": dict(d["lr"])}
+
+
 def plot_trajectories(ax, surface, paths: dict, *, levels: int = 25, log_levels: bool = True,
                       resolution: int = 200, title: str | None = None, colours=None):
     """Draw the contours of a 2-D ``surface`` and each optimizer's path over them.
@@ -175,186 +269,202 @@ def plot_runs(surface, runs: dict[str, Run], ax_surface, ax_loss) -> None:
         ax_loss.legend(loc="best", fontsize="small")
 
 
-def _check_steps(steps) -> None:
-    lo, hi = STEPS_RANGE
-    if not isinstance(steps, (int, np.integer)) or not lo <= steps <= hi:
-        raise ValueError(f"steps must be an integer from {lo} to {hi}, got {steps!r}")
+def _number(value, what: str, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not lo <= value <= hi:
+        raise ValueError(f"OptimizerExplorer: {what} must be a number from {lo:g} to {hi:.4g}, "
+                         f"got {value!r}")
+    return float(value)
 
 
-def _slider_property(name: str) -> property:
-    """A property reading and setting the slider ``_<name>``, refusing values off its range."""
+def _check(values: dict) -> dict:
+    """``values`` (some controls) checked and converted, or a ValueError saying what is wrong."""
+    known = ("surface", "steps", "selected", "lr", "momentum", "beta1", "beta2", "rho")
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"OptimizerExplorer: unknown control(s) {unknown}; expected some of "
+                         f"{list(known)}")
+    out = {}
+    for key, v in values.items():
+        if key == "surface":
+            if v not in SURFACES:
+                raise ValueError(f"surface must be one of {sorted(SURFACES)}, got {v!r}")
+            out[key] = v
+        elif key == "steps":
+            lo, hi = STEPS_RANGE
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+                raise ValueError(f"steps must be an integer from {lo} to {hi}, got {v!r}")
+            out[key] = int(v)
+        elif key == "selected":
+            names = [v] if isinstance(v, str) else list(v)
+            bad = [n for n in names if n not in OPTIMIZERS]
+            if bad:
+                raise ValueError(f"unknown optimizer(s) {bad}; expected some of "
+                                 f"{list(OPTIMIZERS)}")
+            out[key] = [n for n in OPTIMIZERS if n in names]
+        elif key == "lr":
+            bad = [n for n in v if n not in OPTIMIZERS]
+            if bad:
+                raise ValueError(f"unknown optimizer(s) {bad}; expected some of "
+                                 f"{list(OPTIMIZERS)}")
+            lo, hi = RANGES["lr"]
+            out[key] = {n: _number(lr, f"lr for {n}", lo, hi) for n, lr in v.items()}
+        else:
+            out[key] = _number(v, key, *RANGES[key])
+    return out
+
+
+def _hyper(name: str) -> property:
+    """A property reading and setting the shared hyperparameter ``name`` (a slider)."""
 
     def get(self) -> float:
-        return float(getattr(self, f"_{name}").value)
+        return float(self.controls[name])
 
     def put(self, value: float) -> None:
-        control = getattr(self, f"_{name}")
-        if not control.min <= value <= control.max:
-            raise ValueError(f"{name} must be from {control.min} to {control.max}, got {value!r}")
-        control.value = value
+        self.set(**{name: value})
 
-    return property(get, put)
+    return property(get, put, doc=f"The {name} slider (settable).")
 
 
-class OptimizerExplorer:
+class OptimizerExplorer(BookWidget):
     """Pick a surface, optimizers and hyperparameters; see the paths and the loss curves.
 
-    ``explorer.selected = ("SGD", "Adam")`` ticks those boxes; ``explorer.set_lr("Adam",
-    0.1)`` moves Adam's learning-rate slider; ``explorer.surface = "rosenbrock"`` switches
-    surface and restores that surface's default steps, momentum and learning rates. Each
-    change recomputes, as moving the control would. ``explorer.runs`` holds the last
-    :class:`Run` per selected optimizer; ``final_losses`` their last values.
-    Display the explorer as the last expression of a notebook cell.
+    Parameters
+    ----------
+    surface : str
+        A key of :data:`SURFACES`; its :data:`DEFAULTS` give the steps, the momentum and
+        the learning rates to start from.
+    selected : sequence of str
+        The optimizers ticked at the start (names of :data:`OPTIMIZERS`).
+
+    Attributes
+    ----------
+    controls : dict
+        What the controls show: ``surface``, ``steps``, ``selected``, ``lr`` (one per
+        optimizer), ``momentum``, ``beta1``, ``beta2``, ``rho`` (synced with the page). Set
+        them with :meth:`set`, :meth:`set_lr` or the properties of the same names.
+    result : dict
+        What bpkit computed from them, see :func:`explorer_result` (synced with the page).
+    runs : dict[str, Run]
+        Every step of the last runs, per selected optimizer (not sent to the page).
+    final_losses, text
+        The numbers the explorer shows.
+
+    Choosing another surface restores that surface's steps, momentum and learning rates,
+    from code or from the page alike.
     """
 
+    _widget = "optimizers"
+    _actions = ("reset",)
+    _page_traits = ("controls", "initial", "result", "setup")
+    setup = traitlets.Dict().tag(sync=True)
+
     def __init__(self, surface: str = "quadratic", selected=OPTIMIZERS):
-        import ipywidgets as w
-
-        if surface not in SURFACES:
-            raise ValueError(f"surface must be one of {sorted(SURFACES)}, got {surface!r}")
-        self._busy = True  # hold recomputation while the controls are built
-        d = DEFAULTS[surface]
-        style = {"description_width": "90px"}
-        self._surface = w.Dropdown(options=list(SURFACES), value=surface,
-                                   description="surface", style=style)
-        self._steps = w.IntSlider(value=d["steps"], min=STEPS_RANGE[0], max=STEPS_RANGE[1],
-                                  description="steps", style=style)
-        self._use = {n: w.Checkbox(value=n in selected, description=n, indent=False,
-                                   layout=w.Layout(width="110px")) for n in OPTIMIZERS}
-        self._lr = {n: w.FloatLogSlider(value=d["lr"][n], base=10, min=-5, max=0.5,
-                                        step=0.05, description=f"lr {n}", style=style,
-                                        readout_format=".2g") for n in OPTIMIZERS}
-        self._momentum = w.FloatSlider(value=d["momentum"], min=0.0, max=0.99, step=0.01,
-                                       description="momentum", style=style)
-        self._beta1 = w.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01,
-                                    description="Adam beta1", style=style)
-        self._beta2 = w.FloatSlider(value=0.999, min=0.9, max=0.9999, step=0.0001,
-                                    description="Adam beta2", style=style, readout_format=".4f")
-        self._rho = w.FloatSlider(value=0.9, min=0.5, max=0.999, step=0.001,
-                                  description="RMSProp rho", style=style, readout_format=".3f")
-        self._image = w.Image(format="png")
-        self._text = w.HTML()
-        rows = [w.HBox([self._use[n], self._lr[n]]) for n in OPTIMIZERS]
-        self.widget = w.VBox([
-            w.HBox([self._surface, self._steps]),
-            w.HBox([w.VBox(rows), w.VBox([self._momentum, self._beta1, self._beta2,
-                                          self._rho])]),
-            self._image, self._text])
+        start = _check({"surface": surface, "selected": selected})
         self.runs: dict[str, Run] = {}
-        for control in (self._steps, self._momentum, self._beta1, self._beta2, self._rho,
-                        *self._use.values(), *self._lr.values()):
-            control.observe(self._on_change, names="value")
-        self._surface.observe(self._on_surface, names="value")
-        self._busy = False
-        self.update()
+        controls = _with_surface_defaults({**start, "beta1": 0.9, "beta2": 0.999, "rho": 0.9})
+        super().__init__(controls, setup=_setup())
 
-    # the controls, settable from code
-    @property
-    def surface(self) -> str:
-        return self._surface.value
+    def compute(self, controls: dict) -> dict:
+        self.runs = _runs(controls)
+        return explorer_result(controls, self.runs)
 
-    @surface.setter
-    def surface(self, value: str) -> None:
-        if value not in SURFACES:
-            raise ValueError(f"surface must be one of {sorted(SURFACES)}, got {value!r}")
-        self._surface.value = value
+    def _on_controls(self, change) -> None:
+        if self._holding:
+            return
+        if change["old"].get("surface") != change["new"].get("surface"):
+            # the page chose another surface: start from its defaults, as set() does
+            self._set_controls(_with_surface_defaults(change["new"]))
+        else:
+            self._recompute(restart=True)
 
-    @property
-    def steps(self) -> int:
-        return self._steps.value
+    def set(self, **values) -> None:
+        """Move controls from code; recomputed once. For example
+        ``ex.set(surface="rosenbrock", selected=("Adam",), lr={"Adam": 0.1}, beta1=0.0)``.
 
-    @steps.setter
-    def steps(self, value: int) -> None:
-        _check_steps(value)
-        self._steps.value = value
-
-    @property
-    def selected(self) -> tuple[str, ...]:
-        return tuple(n for n in OPTIMIZERS if self._use[n].value)
-
-    @selected.setter
-    def selected(self, names) -> None:
-        names = tuple(names)
-        unknown = [n for n in names if n not in OPTIMIZERS]
-        if unknown:
-            raise ValueError(f"unknown optimizer(s) {unknown}; expected some of "
-                             f"{list(OPTIMIZERS)}")
-        self._batch(lambda: [setattr(self._use[n], "value", n in names) for n in OPTIMIZERS])
-
-    @property
-    def lrs(self) -> dict[str, float]:
-        """The learning rate of each selected optimizer."""
-        return {n: float(self._lr[n].value) for n in self.selected}
+        A new ``surface`` first restores that surface's steps, momentum and learning rates;
+        the other values given are then applied over them. ``lr`` may name some optimizers
+        only.
+        """
+        values = _check(values)
+        new = dict(self.controls)
+        if values.get("surface", new["surface"]) != new["surface"]:
+            new = _with_surface_defaults({**new, "surface": values["surface"]})
+        if "lr" in values:
+            values["lr"] = {**new["lr"], **values["lr"]}
+        self._set_controls({**new, **values})
 
     def set_lr(self, name: str, lr: float) -> None:
         """Move optimizer ``name``'s learning-rate slider to ``lr`` (1e-5 to about 3)."""
         if name not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {name!r}; expected one of {list(OPTIMIZERS)}")
-        lo, hi = 10 ** self._lr[name].min, 10 ** self._lr[name].max
-        if not lo <= lr <= hi:
-            raise ValueError(f"lr for {name} must be from {lo:g} to {hi:.3g}, got {lr!r}")
-        self._lr[name].value = lr
+        self.set(lr={name: lr})
 
-    momentum = _slider_property("momentum")
-    beta1 = _slider_property("beta1")
-    beta2 = _slider_property("beta2")
-    rho = _slider_property("rho")
+    # the controls, settable from code
+    @property
+    def surface(self) -> str:
+        return self.controls["surface"]
+
+    @surface.setter
+    def surface(self, value: str) -> None:
+        self.set(surface=value)
+
+    @property
+    def steps(self) -> int:
+        return int(self.controls["steps"])
+
+    @steps.setter
+    def steps(self, value: int) -> None:
+        self.set(steps=value)
+
+    @property
+    def selected(self) -> tuple[str, ...]:
+        return tuple(self.controls["selected"])
+
+    @selected.setter
+    def selected(self, names) -> None:
+        self.set(selected=names)
+
+    @property
+    def lrs(self) -> dict[str, float]:
+        """The learning rate of each selected optimizer."""
+        return {n: float(self.controls["lr"][n]) for n in self.selected}
+
+    momentum = _hyper("momentum")
+    beta1 = _hyper("beta1")
+    beta2 = _hyper("beta2")
+    rho = _hyper("rho")
 
     # the numbers it shows
     @property
     def final_losses(self) -> dict[str, float]:
-        return {n: r.final_loss for n, r in self.runs.items()}
+        """The last loss of each selected optimizer's run (``nan`` if it was not finite)."""
+        return {n: math.nan if r["final_loss"] is None else r["final_loss"]
+                for n, r in self.result["runs"].items()}
 
     @property
     def text(self) -> str:
+        """What the explorer's table says, in one paragraph."""
         parts = []
-        for n, r in self.runs.items():
-            if r.diverged:
-                parts.append(f"{n}: diverged after {len(r.losses) - 1} steps")
+        for n, r in self.result["runs"].items():
+            if r["diverged"]:
+                parts.append(f"{n}: diverged after {r['n']} steps")
             else:
-                parts.append(f"{n}: loss {r.final_loss:.3g} after {len(r.losses) - 1} steps, "
-                             f"at ({r.path[-1][0]:.3g}, {r.path[-1][1]:.3g})")
-        surface = SURFACES[self.surface]()
-        lowest = f"The minimum is at {tuple(float(v) for v in surface.minimum)}."
-        return "; ".join(parts) + (". " if parts else "No optimizer selected. ") + lowest
+                x, y = r["end"]
+                parts.append(f"{n}: loss {r['final_loss']:.3g} after {r['n']} steps, "
+                             f"at ({x:.3g}, {y:.3g})")
+        lowest = self.setup["surfaces"][self.surface]["minimum"]
+        return ("; ".join(parts) + (". " if parts else "No optimizer selected. ")
+                + f"The minimum is at ({lowest[0]:g}, {lowest[1]:g}).")
 
-    def _batch(self, change) -> None:
-        self._busy = True
-        try:
-            change()
-        finally:
-            self._busy = False
-        self.update()
+    def describe(self) -> str:
+        """The drawing in words (the website's text before its script runs)."""
+        spec = self.setup["surfaces"][self.surface]
+        names = ", ".join(self.selected) or "no optimizer"
+        return (f"The paths of {names} on the {spec['title']} from "
+                f"({spec['start'][0]:.3g}, {spec['start'][1]:.3g}), drawn over its contour "
+                f"lines, and each one's loss against the step on a log scale. {self.text}")
 
-    def _on_change(self, change) -> None:
-        if not self._busy:
-            self.update()
-
-    def _on_surface(self, change) -> None:
-        d = DEFAULTS[change["new"]]
-
-        def restore():
-            self._steps.value = d["steps"]
-            self._momentum.value = d["momentum"]
-            for n in OPTIMIZERS:
-                self._lr[n].value = d["lr"][n]
-
-        self._batch(restore)
-
-    def update(self) -> None:
-        """Recompute the runs for the current controls and redraw."""
-        from matplotlib.figure import Figure
-
-        surface = SURFACES[self.surface]()
-        self.runs = compare(surface, self.lrs, self.steps, momentum=self.momentum,
-                            beta1=self.beta1, beta2=self.beta2, rho=self.rho)
-        fig = Figure(figsize=(10, 4), layout="constrained")
-        ax_surface, ax_loss = fig.subplots(1, 2)
-        plot_runs(surface, self.runs, ax_surface, ax_loss)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80)
-        self._image.value = buf.getvalue()
-        self._text.value = f"<p>{self.text}</p>"
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+    def __repr__(self) -> str:
+        return (f"OptimizerExplorer(surface={self.surface!r}, steps={self.steps}, "
+                f"selected={self.selected})")

@@ -448,7 +448,7 @@ class OptimizerExplorer(BookWidget):
         parts = []
         for n, r in self.result["runs"].items():
             if r["diverged"]:
-                parts.append(f"{n}: diverged after {r['n']} steps")
+                parts.append(f"{n}: diverged after {r['n']} step{'s' * (r['n'] != 1)}")
             else:
                 x, y = r["end"]
                 parts.append(f"{n}: loss {r['final_loss']:.3g} after {r['n']} steps, "

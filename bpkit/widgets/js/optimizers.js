@@ -25,6 +25,7 @@ const OPT_W = 400;                  // width of both drawings, in SVG units
 const CONTOUR_LEVELS = 16;          // contour lines drawn (log-spaced values)
 const LOSS_FLOOR = -16;             // the loss axis ends at 1e-16 at the bottom
 const LOSS_CEIL = 13;               // and at 1e13 at the top (a run stops above 1e12)
+const MIN_PLOT_H = 170;             // the paths' plot is at least this high
 
 // Mirrors bpkit.widgets.optimizers.shown_steps: the steps of a run of n steps that are drawn.
 function shownSteps(n, budget) {
@@ -176,7 +177,9 @@ function drawFrame(c, group, xticks, yticks, ylabel = tickLabel) {
     group);
   for (const v of xticks) {
     s("line", { x1: c.sx(v), x2: c.sx(v), y1: b.y1, y2: b.y1 + 4, class: "bpw-axis" }, group);
-    s("text", { x: c.sx(v), y: b.y1 + 17, "text-anchor": "middle", text: tickLabel(v) }, group);
+    // the last label ends at its tick rather than past the drawing's edge
+    const anchor = c.sx(v) > b.x1 - 16 ? "end" : "middle";
+    s("text", { x: c.sx(v), y: b.y1 + 17, "text-anchor": anchor, text: tickLabel(v) }, group);
   }
   for (const [v, labelled] of yticks) {
     s("line", { x1: b.x0 - (labelled ? 4 : 2), x2: b.x0, y1: c.sy(v), y2: c.sy(v),
@@ -255,6 +258,11 @@ function contourLevels(f, c, count) {
   return out;
 }
 
+// "1 step", "12 steps".
+function stepsText(n) {
+  return n === 1 ? "1 step" : `${n} steps`;
+}
+
 // "(x, y)" rounded for reading.
 function fmtPoint(p, digits = 3) {
   return `(${fmt(p[0], digits)}, ${fmt(p[1], digits)})`;
@@ -262,13 +270,13 @@ function fmtPoint(p, digits = 3) {
 
 // A small line sample with the optimizer's colour, dash and marker (decorative).
 function swatch(colour, style) {
-  const svg = s("svg", { viewBox: "0 0 30 14", width: 30, height: 14, "aria-hidden": "true",
+  const svg = s("svg", { viewBox: "0 0 24 14", width: 24, height: 14, "aria-hidden": "true",
     class: "bpw-swatch" });
   svg.style.verticalAlign = "middle";
-  s("line", { x1: 1, x2: 29, y1: 7, y2: 7, stroke: colour, "stroke-width": 2,
+  s("line", { x1: 1, x2: 23, y1: 7, y2: 7, stroke: colour, "stroke-width": 2,
     "stroke-dasharray": style.dash }, svg);
   const m = s("polygon", { fill: colour, stroke: "var(--bpw-bg)", "stroke-width": 1 }, svg);
-  setMarker(m, style.marker, 15, 7, 4);
+  setMarker(m, style.marker, 12, 7, 4);
   return svg;
 }
 
@@ -292,6 +300,8 @@ function render({ model, el }) {
   // ------------------------------------------------------------------ controls
   const controls = h("div", { class: "bpw-controls", role: "group",
     "aria-label": "surface, optimizers and hyperparameters" });
+  controls.style.flex = "1 1 280px";  // the whole width on a phone: longer sliders
+  controls.style.maxWidth = "360px";
   const ranges = setup.ranges;
 
   const surfaceGroup = h("fieldset", {}, h("legend", { text: "surface and steps" }));
@@ -336,8 +346,9 @@ function render({ model, el }) {
       toValue: (x) => 10 ** x, fromValue: (v) => Math.log10(v),
       onInput: (v) => change({ lr: { ...model.get("controls").lr, [name]: v } }) });
     lrSliders[name].input.setAttribute("aria-label", `learning rate of ${name}`);
+    lrSliders[name].row.style.gridTemplateColumns = "1em minmax(0, 1fr) 4.2em";
     const row = h("div", { class: "bpw-opt-row" }, label, lrSliders[name].row);
-    Object.assign(row.style, { display: "grid", gridTemplateColumns: "7.4em minmax(0, 1fr)",
+    Object.assign(row.style, { display: "grid", gridTemplateColumns: "9.2em minmax(0, 1fr)",
       alignItems: "center", gap: "4px", maxWidth: "340px" });
     optGroup.append(row);
   }
@@ -372,13 +383,14 @@ function render({ model, el }) {
   root.append(h("div", { class: "bpw-row" }, controls, view));
 
   // The paths over the contours: rebuilt when the surface changes (its window sets the
-  // drawing's height: x and y have the same scale).
+  // drawing's height: x and y have the same scale, unless that leaves the drawing too flat
+  // to read on a phone, as for the quadratic's wide window).
   let sv = null;
   function buildSurface(name) {
     const spec = setup.surfaces[name];
     const [x0, x1] = spec.xlim, [y0, y1] = spec.ylim;
     const plotW = OPT_W - 64 - 12;
-    const plotH = Math.round((plotW * (y1 - y0)) / (x1 - x0));
+    const plotH = Math.max(MIN_PLOT_H, Math.round((plotW * (y1 - y0)) / (x1 - x0)));
     surfaceHolder.replaceChildren();
     const c = chart(surfaceHolder, { width: OPT_W, height: plotH + 26 + 42,
       title: `Paths on the ${spec.title}`, xlabel: "x", ylabel: "y" });
@@ -433,23 +445,27 @@ function render({ model, el }) {
   }
   let lossKey = null;
 
-  // The table of where each run ends (it is also the legend).
+  // The table of where each run ends (it is also the legend), narrow enough for a phone.
   const rows = {};
+  const cell = (tag, attrs, ...children) => {
+    const node = h(tag, attrs, ...children);
+    Object.assign(node.style, { padding: "2px 4px", whiteSpace: "nowrap" });
+    return node;
+  };
   table.append(h("caption", { text: "Where each run ends" }),
-    h("tr", {}, h("th", { scope: "col", text: "optimizer" }),
-      h("th", { scope: "col", text: "loss" }), h("th", { scope: "col", text: "steps" }),
-      h("th", { scope: "col", text: "x" }), h("th", { scope: "col", text: "y" })));
+    h("tr", {}, cell("th", { scope: "col", text: "optimizer" }),
+      cell("th", { scope: "col", text: "loss" }), cell("th", { scope: "col", text: "x" }),
+      cell("th", { scope: "col", text: "y" })));
   for (const n of names) {
-    const cells = { loss: h("span", { class: "bpw-num" }), n: h("span", { class: "bpw-num" }),
-      x: h("span", { class: "bpw-num" }), y: h("span", { class: "bpw-num" }) };
+    const cells = { loss: h("span", { class: "bpw-num" }), x: h("span", { class: "bpw-num" }),
+      y: h("span", { class: "bpw-num" }) };
     const tr = h("tr", { "data-opt": n },
-      h("th", { scope: "row" }, swatch(colour[n], OPT_STYLE[n]), ` ${n}`),
-      h("td", {}, cells.loss), h("td", {}, cells.n), h("td", {}, cells.x), h("td", {}, cells.y));
-    tr.firstChild.style.whiteSpace = "nowrap";
+      cell("th", { scope: "row" }, swatch(colour[n], OPT_STYLE[n]), ` ${n}`),
+      cell("td", {}, cells.loss), cell("td", {}, cells.x), cell("td", {}, cells.y));
     rows[n] = { tr, ...cells };
     table.append(tr);
   }
-  const noneRow = h("tr", {}, h("td", { colspan: 5, text: "No optimizer selected." }));
+  const noneRow = h("tr", {}, h("td", { colspan: 4, text: "No optimizer selected." }));
   table.append(noneRow);
 
   function syncControls(c) {
@@ -491,15 +507,16 @@ function render({ model, el }) {
       else sv.ends[n].setAttribute("points", "");
     }
 
-    // the losses, log scale: whole decades from the lowest to the highest value shown
+    // the losses, log scale: whole decades from the lowest value shown to the highest of the
+    // runs that did not diverge (a run that did leaves the chart at the top)
     let lo = Infinity, hi = -Infinity;
     for (const n of shown) {
-      for (const v of r.runs[n].losses) {
-        if (Number.isFinite(v) && v > 0) {
-          lo = Math.min(lo, v);
-          hi = Math.max(hi, v);
-        }
-      }
+      const run = r.runs[n];
+      run.losses.forEach((v, j) => {
+        if (!(Number.isFinite(v) && v > 0)) return;
+        lo = Math.min(lo, v);
+        if (!run.diverged || j === 0) hi = Math.max(hi, v);
+      });
     }
     let bottom = Number.isFinite(lo) ? Math.max(LOSS_FLOOR, Math.floor(Math.log10(lo))) : -3;
     let top = Number.isFinite(hi) ? Math.min(LOSS_CEIL, Math.ceil(Math.log10(hi))) : 1;
@@ -547,32 +564,33 @@ function render({ model, el }) {
       const run = r.runs[n];
       rows[n].tr.hidden = !run;
       if (!run) continue;
+      rows[n].tr.dataset.steps = String(run.n);
       if (run.diverged) {
         rows[n].loss.textContent = "diverged";
         rows[n].loss.title = String(run.final_loss);
         rows[n].loss.dataset.exact = String(run.final_loss);
       } else {
-        setNumber(rows[n].loss, run.final_loss);
+        setNumber(rows[n].loss, run.final_loss, false, 3);
       }
-      rows[n].n.textContent = String(run.n);
-      rows[n].n.dataset.exact = String(run.n);
-      for (const [k, cell] of [[0, rows[n].x], [1, rows[n].y]]) {
+      for (const [k, span] of [[0, rows[n].x], [1, rows[n].y]]) {
         const v = run.end[k];
-        if (Number.isFinite(v)) setNumber(cell, v, false, 3);
+        if (Number.isFinite(v)) setNumber(span, v, false, 3);
         else {
-          cell.textContent = "\u2013";
-          cell.dataset.exact = String(v);
+          span.textContent = "\u2013";
+          span.title = String(v);
+          span.dataset.exact = String(v);
         }
       }
-      words.push(run.diverged ? `${n} diverged after ${run.n} steps`
+      words.push(run.diverged ? `${n} diverged after ${stepsText(run.n)}`
         : `${n} ends at ${fmtPoint(run.end)} with loss ${fmt(run.final_loss)}`);
     }
     const spec = setup.surfaces[r.surface];
     const best = shown.filter((n) => !r.runs[n].diverged)
       .sort((a, b2) => r.runs[a].final_loss - r.runs[b2].final_loss)[0];
-    status.replaceChildren(`${spec.title}, ${r.steps} steps: `,
-      best ? `lowest final loss ${fmt(r.runs[best].final_loss)}, by ${best}`
-        : (shown.length ? "every run diverged" : "no optimizer selected"));
+    const title = spec.title[0].toUpperCase() + spec.title.slice(1);
+    status.replaceChildren(`${title}, ${r.steps} steps: `, ...(best
+      ? ["the lowest final loss is ", numberSpan(r.runs[best].final_loss), ` (${best}).`]
+      : [shown.length ? "every run diverged." : "no optimizer selected."]));
     const pathsText = `Paths on the ${spec.title} over its contour lines (log-spaced values), `
       + `from the start ${fmtPoint(spec.start)} (open circle) toward the minimum `
       + `${fmtPoint(spec.minimum)} (star), ${r.steps} steps: `
@@ -582,7 +600,7 @@ function render({ model, el }) {
     const lossWords = shown.map((n) => {
       const run = r.runs[n];
       return `${n} from ${fmt(run.losses[0])} to `
-        + (run.diverged ? `divergence after ${run.n} steps` : fmt(run.final_loss));
+        + (run.diverged ? `divergence after ${stepsText(run.n)}` : fmt(run.final_loss));
     });
     const lossText = `Loss against the step, on a log scale from ${decadeLabel(bottom)} to `
       + `${decadeLabel(top)}, steps 0 to ${r.steps}`

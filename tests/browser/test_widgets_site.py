@@ -78,6 +78,13 @@ READ_EXPLORER = """() => {
 }"""
 
 
+def wait_for_mathjax(page):
+    """Wait until MathJax has typeset every equation of the page."""
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate("() => MathJax.startup.promise")
+    assert page.locator("mjx-container").count() > 0
+
+
 def assert_shown(number, expected, where):
     """The displayed text is `expected` rounded to 4 significant digits; the exact value is it."""
     shown = float(number["shown"])
@@ -260,6 +267,7 @@ def test_nothing_is_cut_off_or_overlaps_and_text_is_legible(open_page, viewport,
 def test_axe_finds_no_critical_or_serious_violation(open_page, chapter):
     page = open_page(chapter)
     page.wait_for_selector(".bpw")
+    wait_for_mathjax(page)  # the page as the reader meets it: equations typeset
     results = Axe().run(page)
     violations = results.response["violations"]
     bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations

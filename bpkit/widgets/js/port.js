@@ -598,3 +598,86 @@ function descend(surface, makeOpt, steps, start) {
   if (!stopped) losses.push(point.forward());
   return { path: path.slice(0, losses.length), losses };
 }
+
+// ---- bpkit.datasets (the trainer)
+// The page draws its own points when the reader picks a dataset or a seed: the same shapes
+// as bpkit's, drawn from the page's Random instead of NumPy's generator (so the points differ
+// from bpkit's for the same seed). Each returns {x: (n, 2) rows, t: (n,) class labels}.
+
+// Mirrors bpkit.datasets._split_counts: n examples over k classes, the first ones get the extra.
+function splitCounts(n, k) {
+  return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
+}
+
+// Helper: numpy.linspace(start, stop, num, endpoint): start + i * step, the last one exactly
+// stop when endpoint is true.
+function linspace(start, stop, num, endpoint = true) {
+  const step = (stop - start) / (endpoint ? num - 1 : num);
+  const out = Array.from({ length: num }, (_, i) => i * step + start);
+  if (endpoint && num > 1) out[num - 1] = stop;
+  return out;
+}
+
+// Mirrors bpkit.datasets._finish: the parts [[rows, label], ...] one after another, Gaussian
+// noise of standard deviation `noise` added to every coordinate (row by row), then shuffled.
+function finishDataset(parts, rng, noise) {
+  const x = [], t = [];
+  for (const [rows, label] of parts) {
+    for (const row of rows) { x.push(row); t.push(label); }
+  }
+  const noisy = x.map((row) => row.map((v) => v + noise * rng.normal()));
+  const order = rng.permutation(t.length);
+  return { x: order.map((i) => noisy[i]), t: order.map((i) => t[i]) };
+}
+
+// Mirrors bpkit.datasets.xor: four clusters at (+-1, +-1); class 1 where the signs differ.
+function xor(n = 200, { noise = 0.25 } = {}, rng) {
+  const corners = [[[-1, -1], 0], [[1, 1], 0], [[-1, 1], 1], [[1, -1], 1]];
+  const counts = splitCounts(n, 4);
+  const parts = corners.map(([c, label], i) => [Array.from({ length: counts[i] }, () => [c[0], c[1]]), label]);
+  return finishDataset(parts, rng, noise);
+}
+
+// Mirrors bpkit.datasets.two_moons: class 0 on (cos s, sin s), class 1 on
+// (1 - cos s, 1/2 - sin s), s evenly spaced in [0, pi].
+function twoMoons(n = 200, { noise = 0.1 } = {}, rng) {
+  const [n0, n1] = splitCounts(n, 2);
+  const upper = linspace(0, Math.PI, n0).map((s) => [Math.cos(s), Math.sin(s)]);
+  const lower = linspace(0, Math.PI, n1).map((s) => [1 - Math.cos(s), 0.5 - Math.sin(s)]);
+  return finishDataset([[upper, 0], [lower, 1]], rng, noise);
+}
+
+// Mirrors bpkit.datasets.circles: class 0 on the unit circle, class 1 on radius `factor`.
+function circles(n = 200, { noise = 0.05, factor = 0.5 } = {}, rng) {
+  const [n0, n1] = splitCounts(n, 2);
+  const outer = linspace(0, 2 * Math.PI, n0, false).map((s) => [Math.cos(s), Math.sin(s)]);
+  const inner = linspace(0, 2 * Math.PI, n1, false).map((s) => [factor * Math.cos(s), factor * Math.sin(s)]);
+  return finishDataset([[outer, 0], [inner, 1]], rng, noise);
+}
+
+// Mirrors bpkit.datasets.spirals: arm c has points at radius r in [0.05, 1] and angle
+// 2 pi (turns r + c / K), for K = nClasses arms.
+function spirals(n = 300, { nClasses = 2, turns = 1.0, noise = 0.03 } = {}, rng) {
+  const parts = splitCounts(n, nClasses).map((m, c) => [linspace(0.05, 1.0, m).map((r) => {
+    const angle = 2 * Math.PI * (turns * r + c / nClasses);
+    return [r * Math.cos(angle), r * Math.sin(angle)];
+  }), c]);
+  return finishDataset(parts, rng, noise);
+}
+
+// Helper: Python's round() of a float to an integer: halves go to the even neighbour.
+function roundHalfEven(v) {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+// Mirrors bpkit.datasets.train_val_split: a shuffled split, round(valFraction n) examples
+// (at least one, and at least one left) for validation, the rest for training.
+function trainValSplit(x, t, { valFraction = 0.25 } = {}, rng) {
+  const n = t.length;
+  const nVal = Math.min(Math.max(1, roundHalfEven(valFraction * n)), n - 1);
+  const order = rng.permutation(n);
+  const val = order.slice(0, nVal), train = order.slice(nVal);
+  return { train: { x: train.map((i) => x[i]), t: train.map((i) => t[i]) },
+    val: { x: val.map((i) => x[i]), t: val.map((i) => t[i]) } };
+}

@@ -13,7 +13,6 @@ import pytest
 matplotlib.use("Agg")
 
 from bpkit.widgets.depth import DepthExplorer  # noqa: E402
-from bpkit.widgets.trainer import Trainer  # noqa: E402
 
 
 def children(widget):
@@ -22,7 +21,7 @@ def children(widget):
         yield from children(child)
 
 
-@pytest.mark.parametrize("make", [DepthExplorer, lambda: Trainer(epochs=2)])
+@pytest.mark.parametrize("make", [DepthExplorer])
 def test_pictures_have_no_tooltip_and_a_caption_after_them(make):
     shown = make()
     root = next(getattr(shown, a) for a in ("widget", "ui") if hasattr(shown, a))

@@ -348,7 +348,7 @@ function render({ model, el }) {
     lrSliders[name].input.setAttribute("aria-label", `learning rate of ${name}`);
     lrSliders[name].row.style.gridTemplateColumns = "1em minmax(0, 1fr) 4.2em";
     const row = h("div", { class: "bpw-opt-row" }, label, lrSliders[name].row);
-    Object.assign(row.style, { display: "grid", gridTemplateColumns: "9.2em minmax(0, 1fr)",
+    Object.assign(row.style, { display: "grid", gridTemplateColumns: "9.6em minmax(0, 1fr)",
       alignItems: "center", gap: "4px", maxWidth: "340px" });
     optGroup.append(row);
   }

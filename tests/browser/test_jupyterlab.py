@@ -293,6 +293,24 @@ def test_explorer_slider_is_recomputed_by_the_kernel(browser, jupyterlab):
         print(f"  w11 {before['sliders']['w11']} -> {after['sliders']['w11']}: dL/dw31 "
               f"{before['table']['w31']['grad']} -> {final['table']['w31']['grad']} "
               f"(bpkit: {expected!r})")
+
+        # The keyboard too: arrow keys move the focused slider (the notebook does not take
+        # them to move between cells), and the kernel recomputes.
+        explorer.locator("input[name=w22]").focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        keyed = handle.evaluate(READ_EXPLORER)
+        assert abs(keyed["sliders"]["w22"] - (final["sliders"]["w22"] + 0.002)) < 1e-9
+        expected = expected_gradient(keyed)
+        page.wait_for_function(
+            """([row, expected]) => {
+              const exact = Number(row.querySelector("td:last-child .bpw-num").dataset.exact);
+              return Math.abs(exact - expected) <= 1e-12 * Math.abs(expected);
+            }""",
+            arg=[explorer.locator("tr[data-param=w31]").element_handle(), expected],
+            timeout=WIDGET_S * 1000, polling=50)
+        print(f"  keyboard: w22 {final['sliders']['w22']} -> {keyed['sliders']['w22']}, "
+              "recomputed by the kernel")
         assert not blocked, f"the page asked for the network: {blocked}"
         assert not errors, errors
     finally:

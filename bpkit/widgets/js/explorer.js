@@ -93,7 +93,7 @@ function render({ model, el }) {
   sliders.lr.input.setAttribute("aria-label", "learning rate");
   exampleGroup.append(sliders.lr.row);
   const selectId = uid("weight");
-  const select = h("select", { id: selectId });
+  const select = ownKeys(h("select", { id: selectId }));
   for (const name of PARAM_NAMES) select.append(h("option", { value: name, text: name }));
   select.value = model.get("controls").weight;
   select.addEventListener("change", () => setControl("weight", select.value));

@@ -75,13 +75,20 @@ function setNumber(span, v, signed = false, digits = 4) {
   span.dataset.exact = String(v);
 }
 
+// Keys pressed in a widget's control belong to the control: in JupyterLab the notebook would
+// otherwise also take the arrow keys (to move between cells) and the letters (as commands).
+function ownKeys(control) {
+  control.addEventListener("keydown", (event) => event.stopPropagation());
+  return control;
+}
+
 // A labelled range input: <label>name</label> <input type=range> <output>value</output>.
 // `toValue` and `fromValue` map the slider's position to the value (a log scale for eta).
 // The screen reader hears the rounded value (aria-valuetext), not 0.15000000000000036.
 function slider({ name, label, min, max, step, value, onInput,
                   toValue = (x) => x, fromValue = (x) => x, digits = 4 }) {
   const id = uid(name);
-  const input = h("input", { type: "range", id, min, max, step, name });
+  const input = ownKeys(h("input", { type: "range", id, min, max, step, name }));
   const out = h("output", { for: id, class: "bpw-readout" });
   const row = h("div", { class: "bpw-slider" },
     h("label", { for: id, text: label || name }), input, out);
@@ -113,7 +120,7 @@ function slider({ name, label, min, max, step, value, onInput,
 
 // A button that calls onClick.
 function button(text, onClick, attrs = {}) {
-  const b = h("button", { type: "button", class: "bpw-button", ...attrs, text });
+  const b = ownKeys(h("button", { type: "button", class: "bpw-button", ...attrs, text }));
   b.addEventListener("click", onClick);
   return b;
 }

@@ -1,13 +1,25 @@
 """The depth explorer: headless numbers match a direct computation, controls drive it."""
 
+import json
+import math
+
 import numpy as np
 import pytest
 
 import bpkit as bp
-from bpkit.widgets.depth import DepthExplorer, build_network, error_vectors, explore
-
-pytest.importorskip("ipywidgets")
-pytest.importorskip("matplotlib")
+from bpkit.gradcheck import check_model
+from bpkit.widgets.depth import (
+    DepthExplorer,
+    build_network,
+    depth_check,
+    depth_state,
+    error_vectors,
+    example,
+    explore,
+    make_network,
+    network_from_state,
+    network_state,
+)
 
 
 def test_network_shape_and_parameter_count():
@@ -17,6 +29,25 @@ def test_network_shape_and_parameter_count():
     # 4*5+5, 5*5+5 twice, 5*2+2
     assert model.n_params == 25 + 30 + 30 + 12
     assert model.forward(np.ones((3, 4))).shape == (3, 2)
+
+
+def test_the_initialisation_is_its_own_control():
+    """By default Glorot for sigmoid and tanh, He for ReLU; chosen, it is the same for all."""
+    glorot = build_network(3, 6, "sigmoid", seed=4)
+    he = build_network(3, 6, "relu", seed=4)
+    assert not np.allclose(glorot.layers[2].W, he.layers[2].W)
+    limit = math.sqrt(6 / 12)
+    assert np.abs(glorot.layers[2].W).max() <= limit < np.abs(he.layers[2].W).max()
+    # the weights do not depend on the activation, only on depth, width, init and seed
+    for init in ("glorot", "he"):
+        nets = [build_network(3, 6, a, seed=4, init=init) for a in ("sigmoid", "tanh", "relu")]
+        for a, b in zip(nets, nets[1:], strict=False):
+            for key, value in a.params.items():
+                np.testing.assert_array_equal(value, b.params[key])
+    np.testing.assert_array_equal(build_network(3, 6, "sigmoid", seed=4, init="he").layers[2].W,
+                                  he.layers[2].W)
+    with pytest.raises(ValueError, match="init must be one of"):
+        build_network(3, 6, "relu", init="xavier")
 
 
 def test_error_vectors_follow_the_recursion():
@@ -33,11 +64,45 @@ def test_error_vectors_follow_the_recursion():
     np.testing.assert_allclose(lin2.grads["W"], np.outer(d2[0], sig1.a[0]), rtol=1e-12)
 
 
+def test_the_network_travels_as_json_exactly():
+    model = build_network(4, 7, "relu", seed=5)
+    x, t = example(5)
+    network = json.loads(json.dumps(network_state(model, x, t)))
+    again, x2, t2 = network_from_state(network, "relu")
+    for key, value in model.params.items():
+        np.testing.assert_array_equal(again.params[key], value)
+    np.testing.assert_array_equal(x2, x)
+    np.testing.assert_array_equal(t2, t)
+    assert network == make_network({"depth": 4, "width": 7, "activation": "tanh", "init": "he",
+                                    "seed": 5})
+    with pytest.raises(ValueError, match="layer 2 has W of shape"):
+        network_from_state({**network, "weights": [network["weights"][0]] * 2}, "relu")
+
+
+def test_depth_state_is_the_direct_computation():
+    controls = {"depth": 3, "width": 5, "activation": "tanh", "init": "glorot", "seed": 2}
+    network = make_network(controls)
+    state = depth_state(controls, network)
+    model = build_network(3, 5, "tanh", seed=2, init="glorot")
+    x, t = example(2)
+    norms = [np.linalg.norm(d) for d in error_vectors(model, bp.SquaredError(), x, t)]
+    assert state["norms"] == norms and state["shrink"] == norms[0] / norms[-1]
+    assert state["n_params"] == model.n_params
+    report = check_model(model, bp.SquaredError(), x, t)
+    assert state["check"]["rel_error"] == report.max_rel_error
+    assert state["check"]["layers"] == [max(report[f"{i}.W"].rel_error, report[f"{i}.b"].rel_error)
+                                        for i in (0, 2, 4, 6)]
+    assert depth_state(controls, network, check=False)["check"] is None
+    assert depth_check(controls, network) == state["check"]
+    assert {k: state[k] for k in controls} == controls
+
+
 def test_sigmoid_error_shrinks_and_relu_much_less():
     sig, relu = explore(8, 8, "sigmoid"), explore(8, 8, "relu")
     assert sig.norms.shape == relu.norms.shape == (9,)
     assert sig.shrink < 1e-4          # each sigmoid layer multiplies by at most 1/4
     assert relu.shrink > 100 * sig.shrink
+    assert (sig.init, relu.init) == ("glorot", "he")
 
 
 def test_gradient_check_passes_where_gradients_do_not_vanish():
@@ -46,28 +111,78 @@ def test_gradient_check_passes_where_gradients_do_not_vanish():
         assert result.rel_error < 1e-7, activation
         assert result.rel_error_overall < 1e-8, activation
         assert not result.near_kink
+        assert max(result.layer_errors) == result.rel_error
 
 
 def test_vanishing_gradients_inflate_only_the_per_array_error():
     result = explore(10, 8, "sigmoid")
     assert result.rel_error > 1e-5          # the first layer's gradient ~1e-9: round-off shows
     assert result.rel_error_overall < 1e-9  # against the whole gradient it is negligible
+    assert result.layer_errors[0] > 1e3 * result.layer_errors[-1]
 
 
 def test_explorer_controls_recompute_what_it_shows():
     ex = DepthExplorer(depth=2, width=4, activation="tanh")
+    assert ex.controls == {"depth": 2, "width": 4, "activation": "tanh", "init": "glorot",
+                           "seed": 0}
     first = ex.norms.copy()
     assert len(first) == 3 and ex.rel_error < 1e-7
-    assert bytes(ex._image.value)[:8] == b"\x89PNG\r\n\x1a\n"
-    ex.depth = 5
-    assert len(ex.norms) == 6
-    ex.activation = "relu"
-    ex.width = 9
-    expected = explore(5, 9, "relu")
+    ex.set(depth=5)
+    assert len(ex.norms) == 6 and ex.depth == 5
+    ex.set(activation="relu", width=9)
+    expected = explore(5, 9, "relu", init="glorot")  # the initialisation stays as it was
     np.testing.assert_array_equal(ex.norms, expected.norms)
     assert ex.rel_error == expected.rel_error
-    assert ex.text in ex._text.value
+    assert ex.rel_error_overall == expected.rel_error_overall
+    assert ex.layer_errors == list(expected.layer_errors)
+    assert ex.shrink == expected.shrink and ex.n_params == expected.n_params
+    ex.set(init="he")
+    np.testing.assert_array_equal(ex.norms, explore(5, 9, "relu").norms)
     assert f"{expected.n_params} parameters" in ex.text
+    # the network the page receives is the one the numbers were computed on
+    assert depth_state(ex.controls, ex.network) == ex.result
+    ex.new_seed()
+    assert ex.seed == 1
+    np.testing.assert_array_equal(ex.norms, explore(5, 9, "relu", seed=1).norms)
+    ex.reset()
+    assert ex.controls == ex.initial
+    np.testing.assert_array_equal(ex.norms, first)
+
+
+def test_a_control_moved_by_the_front_end_gets_its_check_when_asked():
+    ex = DepthExplorer(depth=2, width=3, activation="sigmoid")
+    ex.controls = {**ex.controls, "depth": 4}  # as the front-end writes it
+    assert ex.result["depth"] == 4 and ex.result["check"] is None
+    assert len(ex.norms) == 5
+    ex._on_message(ex, {"event": "check"}, [])  # what the front-end sends after a pause
+    assert ex.result["check"]["rel_error"] == explore(4, 3, "sigmoid").rel_error
+    assert ex.result["norms"] == list(explore(4, 3, "sigmoid").norms)
+
+
+def test_describe_repr_and_page_state():
+    ex = DepthExplorer(depth=3, width=4, activation="relu", seed=7)
+    assert repr(ex) == "DepthExplorer(depth=3, width=4, activation='relu', init='he', seed=7)"
+    words = ex.describe()
+    assert "logarithmic" in words and "3 hidden layers of 4 relu units" in words
+    assert "Gradient check" in words
+    state = ex.page_state()
+    assert set(state) == {"controls", "initial", "result", "network"}
+    json.dumps(state, allow_nan=False)
+    html = ex._repr_mimebundle_()[0]["text/html"]
+    assert 'data-widget="depth"' in html
+
+
+def test_a_dead_relu_layer_gives_zero_norms_not_an_error():
+    """Width 2 with ReLU: some seeds switch off every unit of a layer; its error is then 0."""
+    for seed in range(60):
+        result = explore(10, 2, "relu", seed=seed)
+        if result.norms[0] == 0.0:
+            break
+    else:
+        pytest.fail("no seed below 60 gives a dead first layer")
+    assert result.shrink == 0.0
+    ex = DepthExplorer(depth=10, width=2, activation="relu", seed=seed)
+    json.dumps(ex.page_state(), allow_nan=False)
 
 
 def test_bad_settings_name_what_was_expected():
@@ -77,5 +192,11 @@ def test_bad_settings_name_what_was_expected():
         build_network(2, 4, "softplus")
     ex = DepthExplorer()
     with pytest.raises(ValueError, match="width must be an integer from 2 to 32, got 100"):
-        ex.width = 100
+        ex.set(width=100)
+    with pytest.raises(ValueError, match="unknown control"):
+        ex.set(height=3)
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        ex.set(seed=-1)
     assert ex.width == 8
+    with pytest.raises(AttributeError):
+        ex.depth = 4  # the controls move with set()

@@ -1,0 +1,559 @@
+// depth.js: the depth explorer (Chapter 3). A network of `depth` hidden layers of `width`
+// units (sigmoid, tanh or ReLU, weights from Glorot or He), one input and target; the size of
+// each layer's error vector ||delta^l|| as bars on a log scale, and the gradient check.
+//
+// Model traits (bpkit.widgets.depth.DepthExplorer):
+//   controls  {depth, width, activation, init, seed}   the sliders, menus and buttons write them
+//   initial   the same keys: where Reset returns
+//   result    {depth, width, activation, init, seed (what the numbers are for), norms,
+//              shrink, n_params, check: null or {rel_error, rel_error_overall, near_kink,
+//              layers}}; check is null until the gradient check has run, which the drawing
+//              asks for (event "check") a moment after the controls come to rest
+//   network   {weights: [[W, b], ...] one pair per Linear layer, x: [[4 numbers]],
+//              t: [[2 numbers]]}: what the result was computed on. In a kernel bpkit draws
+//              them (NumPy); on the website the page draws its own from the seed (port.js
+//              Random), so the numbers differ between the two for the same settings.
+
+const DEPTH_N_IN = 4, DEPTH_N_OUT = 2;
+const DEPTH_LIMITS = [1, 10], WIDTH_LIMITS = [2, 32];
+const DEPTH_ACTIVATIONS = [["sigmoid", "sigmoid"], ["tanh", "tanh"], ["relu", "ReLU"]];
+const DEPTH_INITS = [["glorot", "Glorot"], ["he", "He"]];
+// The controls the weights, input and target depend on (not the activation: the three
+// activations start from the same weights). Mirrors bpkit.widgets.depth.NETWORK_KEYS.
+const DEPTH_NETWORK_KEYS = ["depth", "width", "init", "seed"];
+const CHECK_STEP = 1e-5;     // bpkit.widgets.depth.CHECK_STEP, check_model's h
+const CHECK_DELAY = 200;     // ms of rest before the gradient check runs
+// One colour per activation (bpkit.plot.PALETTE 0, 1, 2), as the chapter's figures use.
+const DEPTH_COLOURS = { sigmoid: "#E69F00", tanh: "#56B4E9", relu: ACCENT };
+const SEED_LIMIT = 4294967295;  // bpkit.widgets.depth.SEED_LIMIT
+
+// ------------------------------------------------------------------ the numbers
+
+// The weights, input and target of a setting, drawn with the page's generator. Mirrors
+// bpkit.widgets.depth.make_network (build_network's layers and example's x and t), with
+// port.js Random and initLinear in place of NumPy's generator.
+function makeNetwork(c) {
+  const rng = new Random(c.seed);
+  const weights = [];
+  let nIn = DEPTH_N_IN;
+  for (let i = 0; i < c.depth; i++) {
+    const layer = initLinear(nIn, c.width, c.init, rng);
+    weights.push([layer.params.W, layer.params.b]);
+    nIn = c.width;
+  }
+  const out = initLinear(nIn, DEPTH_N_OUT, "glorot", rng);
+  weights.push([out.params.W, out.params.b]);
+  const data = new Random(c.seed + 1);
+  const x = [Array.from({ length: DEPTH_N_IN }, () => data.normal())];
+  const t = [Array.from({ length: DEPTH_N_OUT }, () => data.normal())];
+  return { weights, x, t };
+}
+
+// Mirrors bpkit.widgets.depth.network_from_state: Linear layers with copies of the weights
+// (the gradient check moves them), the activation between them.
+function networkModel(network, activation) {
+  const Activation = ACTIVATION_LAYERS[activation];
+  const layers = [];
+  network.weights.forEach(([W, b], i) => {
+    layers.push(new Linear(W.map((row) => row.slice()), b.slice()));
+    if (i < network.weights.length - 1) layers.push(new Activation());
+  });
+  return new Sequential(...layers);
+}
+
+// Mirrors bpkit.widgets.depth.error_vectors: one forward and one backward pass, keeping the
+// gradient that arrives at each Linear layer's output, delta^l = dL/dz^l, first layer first.
+function errorVectors(model, lossFn, x, t) {
+  lossFn.forward(model.forward(x), t);
+  let d = lossFn.backward();
+  const deltas = [];
+  for (let i = model.layers.length - 1; i >= 0; i--) {
+    const layer = model.layers[i];
+    if (layer instanceof Linear) deltas.push(d.map((row) => row.slice()));
+    d = layer.backward(d);
+  }
+  return deltas.reverse();
+}
+
+// Helper: every number of a vector or a matrix, row by row (numpy's ravel order).
+function flatRows(a) {
+  return Array.isArray(a[0]) ? [].concat(...a) : a.slice();
+}
+
+// Mirrors numpy.linalg.norm of an array: the square root of the sum of its squares.
+function vectorNorm(a) {
+  let s = 0;
+  for (const v of flatRows(a)) s += v * v;
+  return Math.sqrt(s);
+}
+
+// Mirrors bpkit.gradcheck.rel_error: max |a - b| / max(floor, max |a| + max |b|).
+function relError(a, b, floor = 1e-8) {
+  if (a.length === 0) return 0.0;
+  let diff = 0, maxA = 0, maxB = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    maxA = Math.max(maxA, Math.abs(a[i]));
+    maxB = Math.max(maxB, Math.abs(b[i]));
+  }
+  return diff / Math.max(floor, maxA + maxB);
+}
+
+// Helper: which activation follows a Linear layer (0 after the output layer).
+const NO_ACTIVATION = 0, SIGMOID = 1, TANH = 2, RELU = 3;
+function activationOf(layer) {
+  if (layer instanceof Sigmoid) return SIGMOID;
+  if (layer instanceof Tanh) return TANH;
+  if (layer instanceof ReLU) return RELU;
+  return NO_ACTIVATION;
+}
+
+// Helper: z_j = sum_k x_k W_jk + b_j for one example, in the order of port.js Linear.forward
+// (the sum from k = 0, then the bias). `lin` holds W row by row in a Float64Array.
+function linearUnit(lin, x, j) {
+  let z = 0;
+  const row = j * lin.nIn;
+  for (let k = 0; k < lin.nIn; k++) z += x[k] * lin.W[row + k];
+  return z + lin.b[j];
+}
+// Helper: every unit of a Linear layer into `out`.
+function linearInto(lin, x, out) {
+  for (let j = 0; j < lin.nOut; j++) out[j] = linearUnit(lin, x, j);
+  return out;
+}
+// Helper: the layer's activation of z into `out`, as the port's Sigmoid, Tanh and ReLU
+// compute it; z itself after the output layer.
+function activateInto(kind, z, out) {
+  if (kind === NO_ACTIVATION) return z;
+  for (let j = 0; j < z.length; j++) {
+    const v = z[j];
+    out[j] = kind === SIGMOID ? sigmoid(v) : kind === TANH ? Math.tanh(v) : Math.max(v, 0);
+  }
+  return out;
+}
+
+// Mirrors bpkit.gradcheck.check_model for one example (x and t of one row): the backward
+// pass's gradient of every parameter (`analytic`) next to centered differences
+// (L(p + h) - L(p - h)) / 2h, one element of one parameter array at a time, row by row
+// (`numeric`); keyed "<layer index>.W" as bpkit's are. Also whether an input of a ReLU lies
+// within 10 h of its kink (bpkit.gradcheck._warn_kinks warns then).
+// bpkit reruns the whole forward pass for each L. This reruns only what the moved parameter
+// changes: unit j of its layer (the other units, and the layers before, get the same inputs
+// and weights, so the same numbers), then every later layer, with the same operations in the
+// same order as port.js's layers and SquaredError, on flat arrays allocated once (it is 2
+// forward passes per parameter: 19,460 for the largest network).
+function checkModel(model, lossFn, x, t, h = CHECK_STEP) {
+  const layers = model.layers;
+  lossFn.forward(model.forward(x), t);
+  model.backward(lossFn.backward());
+  const analytic = {};
+  for (const [key, g] of Object.entries(model.grads)) analytic[key] = flatRows(g);
+  const nearKink = layers.some((layer) => layer instanceof ReLU
+    && layer.x.some((row) => row.some((v) => Math.abs(v - 0.0) < 10.0 * h)));
+
+  // every Linear layer: its weights, its activation, its input and z in the unmoved network,
+  // and room for its z and activation in a moved one
+  const net = [];
+  let a = Float64Array.from(x[0]);
+  layers.forEach((layer, i) => {
+    if (!(layer instanceof Linear)) return;
+    const { W, b } = layer.params;
+    const nOut = W.length;
+    const lin = { index: i, nIn: W[0].length, nOut, W: Float64Array.from(flatRows(W)),
+      b: Float64Array.from(b), kind: activationOf(layers[i + 1]), input: a,
+      z: new Float64Array(nOut), zMoved: new Float64Array(nOut), zNext: new Float64Array(nOut),
+      aNext: new Float64Array(nOut) };
+    linearInto(lin, a, lin.z);
+    a = activateInto(lin.kind, lin.z, new Float64Array(nOut));
+    net.push(lin);
+  });
+  const target = t[0];
+  // the loss when element i of `array` (unit j's weight or bias in layer l) is `value`
+  function moved(l, array, i, j, value) {
+    const lin = net[l];
+    const old = array[i];
+    array[i] = value;
+    lin.zMoved.set(lin.z);
+    lin.zMoved[j] = linearUnit(lin, lin.input, j);
+    array[i] = old;
+    let v = activateInto(lin.kind, lin.zMoved, lin.aNext);
+    for (let m = l + 1; m < net.length; m++) {
+      v = activateInto(net[m].kind, linearInto(net[m], v, net[m].zNext), net[m].aNext);
+    }
+    let s = 0;
+    for (let k = 0; k < v.length; k++) {
+      const r = v[k] - target[k];
+      s += r * r;
+    }
+    return 0.5 * s / 1;
+  }
+  const report = {};
+  net.forEach((lin, l) => {
+    const numeric = { W: [], b: [] };
+    for (let i = 0; i < lin.W.length; i++) {
+      const j = Math.floor(i / lin.nIn), old = lin.W[i];
+      const plus = moved(l, lin.W, i, j, old + h);
+      const minus = moved(l, lin.W, i, j, old - h);
+      numeric.W.push((plus - minus) / (2 * h));
+    }
+    for (let j = 0; j < lin.nOut; j++) {
+      const old = lin.b[j];
+      const plus = moved(l, lin.b, j, j, old + h);
+      const minus = moved(l, lin.b, j, j, old - h);
+      numeric.b.push((plus - minus) / (2 * h));
+    }
+    for (const name of ["W", "b"]) {
+      const key = `${lin.index}.${name}`;
+      report[key] = { analytic: analytic[key], numeric: numeric[name] };
+    }
+  });
+  return { report, nearKink };
+}
+
+// Mirrors bpkit.widgets.depth.depth_check: the gradient check in numbers.
+function depthCheck(controls, network) {
+  const model = networkModel(network, controls.activation);
+  const { report, nearKink } = checkModel(model, new SquaredError(), network.x, network.t);
+  const errors = {};
+  for (const [key, c] of Object.entries(report)) errors[key] = relError(c.analytic, c.numeric);
+  const all = Object.values(report);
+  const layers = [];
+  model.layers.forEach((layer, i) => {
+    if (layer instanceof Linear) layers.push(Math.max(errors[`${i}.W`], errors[`${i}.b`]));
+  });
+  return {
+    rel_error: Math.max(...Object.values(errors)),
+    rel_error_overall: relError([].concat(...all.map((c) => c.analytic)),
+      [].concat(...all.map((c) => c.numeric))),
+    near_kink: nearKink,
+    layers,
+  };
+}
+
+// Mirrors bpkit.widgets.depth.depth_state: the error sizes (and the check, if asked).
+function depthState(controls, network, check = false) {
+  const c = controls;
+  const model = networkModel(network, c.activation);
+  const norms = errorVectors(model, new SquaredError(), network.x, network.t).map(vectorNorm);
+  let nParams = 0;
+  for (const p of Object.values(model.params)) nParams += flatRows(p).length;
+  const last = norms[norms.length - 1];
+  return {
+    depth: c.depth, width: c.width, activation: c.activation, init: c.init, seed: c.seed,
+    norms, shrink: last > 0 ? norms[0] / last : null, n_params: nParams,
+    check: check ? depthCheck(c, network) : null,
+  };
+}
+
+// Whether the weights of `before` also serve `after` (only the activation changed).
+function sameNetwork(before, after) {
+  return !!before && DEPTH_NETWORK_KEYS.every((k) => before[k] === after[k]);
+}
+
+// The numbers for a setting of the controls (used where there is no kernel), as
+// DepthExplorer._on_controls computes them: new weights if the depth, width, initialisation
+// or seed changed (state.network otherwise), the error sizes now, the check later.
+function compute(state, before) {
+  const c = state.controls;
+  const network = state.network && sameNetwork(before, c) ? state.network : makeNetwork(c);
+  return { network, result: depthState(c, network) };
+}
+
+// What the buttons (and the drawing, for the check) ask for where there is no kernel; each
+// mirrors a method of DepthExplorer.
+const actions = {
+  // Mirrors DepthExplorer.check.
+  check(state) {
+    if (state.result.check) return {};
+    return { result: { ...state.result, check: depthCheck(state.controls, state.network) } };
+  },
+  // Mirrors DepthExplorer.new_seed.
+  new_seed(state) {
+    const controls = { ...state.controls, seed: (state.controls.seed + 1) % SEED_LIMIT };
+    const network = makeNetwork(controls);
+    return { controls, network, result: depthState(controls, network) };
+  },
+  // Mirrors DepthExplorer.reset.
+  reset(state) {
+    const controls = { ...state.initial };
+    const network = sameNetwork(state.controls, controls) ? state.network : makeNetwork(controls);
+    return { controls, network, result: depthState(controls, network) };
+  },
+};
+
+// ------------------------------------------------------------------ drawing helpers
+
+// A slider for a whole number: ui.js slider, its readout showing "8" rather than "8.000".
+function integerSlider(opts) {
+  const control = slider({ ...opts, step: 1, onInput: (v) => { show(v); opts.onInput(v); } });
+  const out = control.row.querySelector("output");
+  function show(v) {
+    out.textContent = String(v);
+    control.input.setAttribute("aria-valuetext", String(v));
+  }
+  show(opts.value);
+  return {
+    row: control.row, input: control.input,
+    get value() { return control.value; },
+    set value(v) { control.value = v; show(v); },
+  };
+}
+
+// 10^k as text: "10⁻⁶", "1", "10", "10³".
+const SUPERSCRIPT = { "-": "\u207b", 0: "\u2070", 1: "\u00b9", 2: "\u00b2", 3: "\u00b3",
+  4: "\u2074", 5: "\u2075", 6: "\u2076", 7: "\u2077", 8: "\u2078", 9: "\u2079" };
+function powerOfTen(k) {
+  if (k === 0) return "1";
+  if (k === 1) return "10";
+  return "10" + String(k).split("").map((ch) => SUPERSCRIPT[ch]).join("");
+}
+
+// A bar chart on a logarithmic value axis: bars from the bottom of the axis up to each
+// positive value, a "0" where a value is 0; the previous setting's values as dashed outlines.
+// The two are aligned at their last bar (the output layer), so that each layer sits above the
+// one as many layers before the output: that distance is what shrinks the error.
+// Returns {svg, draw(values, ghost, colour)}.
+const BAR_W = 400, BAR_H = 250;
+function logBarChart(parent) {
+  const m = { left: 58, right: 12, top: 26, bottom: 44 };
+  const box = { x0: m.left, x1: BAR_W - m.right, y0: m.top, y1: BAR_H - m.bottom };
+  const svg = s("svg", { viewBox: `0 0 ${BAR_W} ${BAR_H}`, class: "bpw-svg", role: "img" },
+    parent);
+  svg.style.maxWidth = `${BAR_W}px`;
+  s("text", { x: BAR_W / 2, y: 16, "text-anchor": "middle", class: "bpw-title",
+    text: "Size of each layer's error vector" }, svg);
+  s("text", { x: (box.x0 + box.x1) / 2, y: BAR_H - 6, "text-anchor": "middle",
+    text: "layer l (the last is the output layer)" }, svg);
+  const ymid = (box.y0 + box.y1) / 2;
+  s("text", { x: 13, y: ymid, "text-anchor": "middle", transform: `rotate(-90 13 ${ymid})`,
+    text: "\u2016\u03b4\u02e1\u2016 (log scale)" }, svg);
+  s("rect", { x: box.x0, y: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0,
+    class: "bpw-frame" }, svg);
+  const axes = s("g", {}, svg), bars = s("g", {}, svg), ghosts = s("g", {}, svg);
+
+  function draw(values, ghost, colour) {
+    const positive = values.concat(ghost || []).filter((v) => v > 0 && Number.isFinite(v));
+    const lo = positive.length ? Math.floor(Math.log10(Math.min(...positive))) : -1;
+    let hi = positive.length ? Math.ceil(Math.log10(Math.max(...positive))) : 0;
+    if (hi <= lo) hi = lo + 1;
+    const n = Math.max(values.length, ghost ? ghost.length : 0);
+    const slot = (box.x1 - box.x0) / n;
+    const shift = n - values.length, ghostShift = ghost ? n - ghost.length : 0;
+    const sx = (k) => box.x0 + (k + 0.5) * slot;       // the middle of slot k
+    const sy = (v) => box.y1 - ((Math.log10(v) - lo) / (hi - lo)) * (box.y1 - box.y0);
+    axes.replaceChildren();
+    const every = Math.ceil((hi - lo) / 6);             // at most 7 labelled decades
+    for (let k = lo; k <= hi; k++) {
+      const y = sy(10 ** k);
+      s("line", { x1: box.x0 - 4, x2: box.x0, y1: y, y2: y, class: "bpw-axis" }, axes);
+      if ((k - lo) % every === 0) {
+        s("text", { x: box.x0 - 6, y: y + 4, "text-anchor": "end", text: powerOfTen(k) }, axes);
+      }
+    }
+    for (let i = 0; i < values.length; i++) {
+      const x = sx(i + shift);
+      s("line", { x1: x, x2: x, y1: box.y1, y2: box.y1 + 4, class: "bpw-axis" }, axes);
+      s("text", { x, y: box.y1 + 17, "text-anchor": "middle", text: String(i + 1) }, axes);
+    }
+    const barWidth = Math.min(28, 0.62 * slot);
+    bars.replaceChildren();
+    values.forEach((v, i) => {
+      const x = sx(i + shift);
+      const what = `layer ${i + 1}${i === values.length - 1 ? " (output)" : ""}: `
+        + `\u2016\u03b4\u2016 = ${fmt(v)}`;
+      if (v > 0 && Number.isFinite(v)) {
+        const rect = s("rect", { x: x - barWidth / 2, y: sy(v), width: barWidth,
+          height: box.y1 - sy(v), fill: colour, stroke: "var(--bpw-fg)", "stroke-width": 0.6 },
+        bars);
+        rect.dataset.layer = String(i + 1);
+        s("title", { text: what }, rect);
+      } else {  // no bar on a log scale: the value itself, at the foot of the axis
+        const g = s("g", {}, bars);
+        s("title", { text: what }, g);
+        s("text", { x, y: box.y1 - 6, "text-anchor": "middle",
+          text: Number.isFinite(v) ? "0" : "?" }, g);
+      }
+    });
+    ghosts.replaceChildren();
+    (ghost || []).forEach((v, i) => {
+      if (!(v > 0 && Number.isFinite(v))) return;
+      s("rect", { x: sx(i + ghostShift) - barWidth / 2 - 3, y: sy(v), width: barWidth + 6,
+        height: box.y1 - sy(v), fill: "none", stroke: "var(--bpw-fg)", "stroke-width": 1.3,
+        "stroke-dasharray": "4 3" }, ghosts);
+    });
+  }
+  return { svg, draw };
+}
+
+function settingText(r) {
+  const act = DEPTH_ACTIVATIONS.find(([v]) => v === r.activation)[1];
+  const init = DEPTH_INITS.find(([v]) => v === r.init)[1];
+  return `depth ${r.depth}, width ${r.width}, ${act}, ${init}, seed ${r.seed}`;
+}
+
+// ------------------------------------------------------------------ render
+
+function render({ model, el }) {
+  addStyle(el);
+  const root = h("div", { class: "bpw bpw-depth", tabindex: "-1" });
+  root.dataset.widget = "depth";
+  el.append(root);
+
+  // ------------------------------------------------------------------ controls
+  const controls = h("div", { class: "bpw-controls", role: "group",
+    "aria-label": "the network" });
+  function setControls(values) {
+    model.set("controls", { ...model.get("controls"), ...values });
+    model.save_changes();
+  }
+  const c0 = model.get("controls");
+  const depthSlider = integerSlider({ name: "depth", label: "depth", min: DEPTH_LIMITS[0],
+    max: DEPTH_LIMITS[1], value: c0.depth, onInput: (v) => setControls({ depth: v }) });
+  depthSlider.input.setAttribute("aria-label", "depth: the number of hidden layers");
+  const widthSlider = integerSlider({ name: "width", label: "width", min: WIDTH_LIMITS[0],
+    max: WIDTH_LIMITS[1], value: c0.width, onInput: (v) => setControls({ width: v }) });
+  widthSlider.input.setAttribute("aria-label", "width: the units per hidden layer");
+  function menu(name, label, options) {
+    const id = uid(name);
+    const select = h("select", { id, name });
+    for (const [value, text] of options) select.append(h("option", { value, text }));
+    select.value = c0[name];
+    select.addEventListener("change", () => setControls({ [name]: select.value }));
+    return { select, row: h("div", { class: "bpw-select" }, h("label", { for: id, text: label }),
+      select) };
+  }
+  const activationMenu = menu("activation", "activation", DEPTH_ACTIVATIONS);
+  const initMenu = menu("init", "initial weights", DEPTH_INITS);
+  const seedText = h("span", { class: "bpw-num" });
+  const seedButton = button("New seed", () => model.send({ event: "new_seed" }),
+    { "aria-label": "New seed: draw new weights, input and target" });
+  const resetButton = button("Reset", () => model.send({ event: "reset" }),
+    { "aria-label": "Reset the network to its starting settings" });
+  controls.append(
+    h("fieldset", {}, h("legend", { text: "network" }), depthSlider.row, widthSlider.row,
+      activationMenu.row, initMenu.row),
+    h("fieldset", {}, h("legend", { text: "random draw" }),
+      h("p", { class: "bpw-status" }, "seed ", seedText), h("div", {}, seedButton, resetButton)));
+
+  // ------------------------------------------------------------------ the view
+  const view = h("div", { class: "bpw-view" });
+  const status = h("div", { class: "bpw-status", role: "status", "aria-live": "polite" });
+  const sizeLine = h("p", { class: "bpw-status" });
+  const shrinkLine = h("p", { class: "bpw-status" });
+  const checkLine = h("p", { class: "bpw-status" });
+  const noteLine = h("p", { class: "bpw-note" });
+  status.append(sizeLine, shrinkLine, checkLine, noteLine);
+  const chartBox = h("div", {});
+  const bars = logBarChart(chartBox);
+  const ghostNote = h("p", { class: "bpw-note" });
+  const caption = h("p", { class: "bpw-caption", id: uid("depth-desc") });
+  bars.svg.setAttribute("aria-describedby", caption.id);
+  const table = h("table", { class: "bpw-table" });
+  const tableBody = h("tbody", {});
+  table.append(h("caption", { text: "Each layer's error size and gradient check" }),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "layer l" }),
+      h("th", { scope: "col", text: "\u2016\u03b4\u02e1\u2016" }),
+      h("th", { scope: "col", text: "check error of W\u02e1, b\u02e1" }))), tableBody);
+  view.append(status, chartBox, ghostNote, caption, h("div", { class: "bpw-scroll" }, table));
+  root.append(h("div", { class: "bpw-row" }, controls, view));
+
+  // ------------------------------------------------------------------ drawing
+  let shownKey = null, shownNorms = null, ghost = null, ghostKey = null, timer = null;
+
+  // The gradient check runs a moment after the controls come to rest (on the page it takes
+  // up to a few hundred ms for the largest network, in a kernel up to a few seconds).
+  function scheduleCheck(r) {
+    clearTimeout(timer);
+    timer = null;
+    if (r.check) return;
+    timer = setTimeout(() => {
+      timer = null;
+      if (!model.get("result").check) model.send({ event: "check" });
+    }, CHECK_DELAY);
+  }
+
+  function draw() {
+    const c = model.get("controls");
+    const r = model.get("result");
+    if (depthSlider.value !== c.depth) depthSlider.value = c.depth;
+    if (widthSlider.value !== c.width) widthSlider.value = c.width;
+    if (activationMenu.select.value !== c.activation) activationMenu.select.value = c.activation;
+    if (initMenu.select.value !== c.init) initMenu.select.value = c.init;
+    seedText.textContent = String(c.seed);
+
+    // the previous setting's bars stay as dashed outlines, for comparison
+    const key = settingText(r);
+    if (shownKey !== null && key !== shownKey) {
+      ghost = shownNorms;
+      ghostKey = shownKey;
+    }
+    shownKey = key;
+    shownNorms = r.norms;
+    const norms = r.norms.map((v) => (v === null ? NaN : v));
+    bars.draw(norms, ghost && ghost.map((v) => (v === null ? NaN : v)),
+      DEPTH_COLOURS[r.activation]);
+    ghostNote.textContent = ghost ? `Dashed outlines: the previous setting (${ghostKey}), its `
+      + "output layer above this one's." : "";
+
+    const act = DEPTH_ACTIVATIONS.find(([v]) => v === r.activation)[1];
+    const init = DEPTH_INITS.find(([v]) => v === r.init)[1];
+    sizeLine.replaceChildren(`${DEPTH_N_IN} inputs, ${r.depth} hidden `
+      + `layer${r.depth > 1 ? "s" : ""} of ${r.width} ${act} units (${init} weights), `
+      + `${DEPTH_N_OUT} outputs: ${r.n_params} parameters`);
+    const shrink = numberSpan(r.shrink === null ? NaN : r.shrink);
+    shrink.dataset.role = "shrink";
+    shrinkLine.replaceChildren("first layer's error / output layer's: ", shrink);
+    const check = r.check;
+    const layerErrors = check ? check.layers : [];
+    if (check) {
+      const perArray = numberSpan(check.rel_error, false, 2);
+      perArray.dataset.role = "rel-error";
+      const overall = numberSpan(check.rel_error_overall, false, 2);
+      overall.dataset.role = "rel-error-overall";
+      checkLine.replaceChildren("gradient check, largest relative error: per parameter array ",
+        perArray, ", whole gradient ", overall);
+      let note = "";
+      if (check.near_kink) {
+        note = "An input of a ReLU lies within 1e\u22124 of its kink, so the check may be "
+          + "pessimistic.";
+      } else if (check.rel_error > 1e-6 && check.rel_error_overall < 1e-6) {
+        note = "The per-array error is large only because the first layers' gradients are "
+          + "tiny: the finite differences' round-off is no longer small beside them. The "
+          + "backward pass is still right.";
+      }
+      noteLine.textContent = note;
+    } else {
+      checkLine.replaceChildren("gradient check: running\u2026");
+      noteLine.textContent = "";
+    }
+
+    tableBody.replaceChildren();
+    r.norms.forEach((v, i) => {
+      const size = numberSpan(v === null ? NaN : v);
+      const err = check ? numberSpan(layerErrors[i], false, 2) : h("span", { text: "\u2026" });
+      tableBody.append(h("tr", { "data-layer": String(i + 1) },
+        h("th", { scope: "row", text: i === r.norms.length - 1 ? `${i + 1} (output)` : String(i + 1) }),
+        h("td", {}, size), h("td", {}, err)));
+    });
+
+    const description = `Bars on a logarithmic scale: the size of each layer's error vector, `
+      + `layer 1 to ${r.norms.length} (the output layer), for ${settingText(r)}: `
+      + r.norms.map((v) => fmt(v === null ? NaN : v, 3)).join(", ")
+      + `. The first layer's error is ${fmt(r.shrink === null ? NaN : r.shrink, 3)} times `
+      + "the output layer's. "
+      + (check ? `Gradient check: largest relative error ${fmt(check.rel_error, 2)} per `
+        + `parameter array, ${fmt(check.rel_error_overall, 2)} over the whole gradient.`
+        : "Gradient check: running.");
+    caption.textContent = description;
+    bars.svg.setAttribute("aria-label", description);
+    scheduleCheck(r);
+  }
+  for (const trait of ["controls", "result"]) model.on(`change:${trait}`, draw);
+  draw();
+  return () => {
+    clearTimeout(timer);
+    for (const trait of ["controls", "result"]) model.off(`change:${trait}`, draw);
+  };
+}
+
+export default { render, compute, actions };

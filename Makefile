@@ -52,7 +52,7 @@ site: venv
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	test -f _build/html/index.html
-	@# the pages load no script or stylesheet from the network (MathJax, widgets: vendor/)
+	@# the pages load no script or stylesheet from the network (MathJax: vendor/; widgets: bpkit)
 	! grep -l -E '<(script|link)[^>]*(src|href)="https?://[^"]*\.(js|css)' _build/html/*.html _build/html/book/*.html
 	test -f _build/html/_static/mathjax/tex-mml-chtml.js -a -f _build/html/_static/bpkit-widgets/page.js
 

@@ -27,7 +27,10 @@ are computed depends on where the widget runs, and this script times both places
     one frame, 16.7 ms at 60 Hz), so before each change the script waits a seeded random
     fraction of a frame, to spread the changes over the frame's phase. Target: median of the
     first figure under 16 ms (one frame). Widgets: the network explorer (Chapter 2; sliders
-    w11, w31, b2, x1, t, w22 in turn) and the chain-rule graph (Chapter 1; x, y, z).
+    w11, w31, b2, x1, t, w22 in turn), the chain-rule graph (Chapter 1; x, y, z), the
+    optimizer explorer (Chapter 5; momentum, beta1) and the depth explorer (Chapter 3; width,
+    depth). The trainer's figures (steps drawn per second while it plays, a control's
+    redraw) come from ``benchmarks/trainer_speed.py``.
 
 Each change moves one slider by a small step from its current value (seeded with
 ``numpy.random.default_rng(0)``, so every run makes the same changes); a few changes first
@@ -68,6 +71,13 @@ PAGES = {
                          {name: (*RANGES[name], 0.001) for name in EXPLORER_SLIDERS}, 0.05),
     "chain-rule graph": ("book/ch01_chain_rule.html", "chain",
                          {name: (-3.0, 3.0, 0.05) for name in CHAIN_SLIDERS}, 0.25),
+    # every optimizer's path and loss curve recomputed (momentum moves two of the five)
+    "optimizer explorer": ("book/ch05_optimizers.html", "optimizers",
+                           {"momentum": (0.0, 0.99, 0.01), "beta1": (0.0, 0.99, 0.01)}, 0.05),
+    # a new network (new weights) and every layer's error size; the gradient check that
+    # follows once the controls rest is not part of the redraw
+    "depth explorer": ("book/ch03_matrix_form.html", "depth",
+                       {"width": (2.0, 32.0, 1.0), "depth": (1.0, 10.0, 1.0)}, 2.0),
 }
 
 

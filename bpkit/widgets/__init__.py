@@ -7,14 +7,3 @@ chain-rule graph, the network explorer, the depth explorer, the trainer and the 
 explorer) are written in the design of :mod:`bpkit.widgets.frontend`: one JavaScript
 front-end, live in a notebook and on the website.
 """
-
-import html
-
-
-def caption(text: str) -> str:
-    """HTML for the text shown under a widget's picture: the picture in words (its alt text).
-
-    It is a visible caption rather than the image's ``tooltip``: the website's widget
-    renderer (@jupyter-widgets/html-manager 1.0.6) cannot draw an Image that has a tooltip.
-    """
-    return f'<p style="font-size: smaller; max-width: 640px">{html.escape(text)}</p>'

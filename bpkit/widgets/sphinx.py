@@ -9,9 +9,9 @@ the website. This extension then
 - writes each widget's module as a classic script (:func:`~bpkit.widgets.frontend.page_script`),
   ``page.js`` (which mounts them) and ``page.css`` into ``_static/bpkit-widgets/``;
 - adds to each page the scripts of the widgets it shows, and nothing to the other pages;
-- drops the saved-ipywidgets renderer (RequireJS and @jupyter-widgets/html-manager, 4.5 MB)
-  from pages that show no saved ipywidget: a notebook's metadata keeps the state of every
-  widget its kernel made, ours included, and myst-nb would otherwise load the renderer for it.
+- drops the saved ipywidgets state (and any renderer configured for it) from pages that show
+  no saved ipywidget: a notebook's metadata keeps the state of every widget its kernel made,
+  ours included, and myst-nb would otherwise embed it in the page and load a renderer for it.
 
 Everything it adds is served from the site itself, so the widgets work with no network and
 from ``file://``.

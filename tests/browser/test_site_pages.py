@@ -3,8 +3,7 @@
 - Every HTML page, opened from ``file://`` and from the local HTTP server, logs no console
   error and no uncaught exception, and asks nothing of the network (the fixtures abort, and
   record, every request that is not to the site itself).
-- The saved ipywidgets (on the pages that still have one) render, drawn by html-manager 1.0.6
-  with ``static/widgets/html-manager-setup.js``, their fonts loaded from ``_static/widgets``.
+- No page loads the saved-ipywidgets renderer (every widget is drawn by its own module).
 - The Binder and Colab launch buttons are there.
 - Chapter 2 with everything it loads transfers under 1.5 MB, served as static hosts serve it
   (text files gzip-compressed); its raw size is printed beside it.
@@ -28,9 +27,6 @@ PAGES = sorted(
     for path in SITE.rglob("*.html")
     if not path.relative_to(SITE).parts[0].startswith("_")
 )
-# The pages that show a saved ipywidget, drawn by html-manager (found in the built HTML).
-SAVED_WIDGET = 'type="application/vnd.jupyter.widget-view+json"'
-WIDGET_PAGES = [p for p in PAGES if SAVED_WIDGET in (SITE / p).read_text(encoding="utf-8")]
 NOTEBOOK_PAGES = [f"book/{p.stem}.html" for p in sorted((ROOT / "book").glob("*.ipynb"))]
 CH2 = "book/ch02_worked_example.html"
 CH2_LIMIT = 1_500_000  # bytes
@@ -55,29 +51,16 @@ def test_page_loads_without_errors_or_network(open_page, path, how):
     assert page.bpkit.blocked == [], f"{path} over {how} asked the network: {page.bpkit.blocked}"
 
 
-@pytest.mark.parametrize("how", ["file", "http"])
-@pytest.mark.parametrize("path", WIDGET_PAGES)
-def test_saved_ipywidgets_render(open_page, path, how):
-    page = open_page(path, how=how)
-    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]')
-    assert views.count() >= 1
-    # html-manager puts a div.widget-subarea before each view script once it has drawn it.
-    page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
-              .every((s) => s.previousElementSibling && s.previousElementSibling.classList.contains('widget-subarea')
-                            && s.previousElementSibling.querySelector('.jupyter-widgets'))""",
-        timeout=15_000)
-    settle(page)
-    for shown in page.locator(".widget-subarea").all_inner_texts():
-        assert len(shown) > 20, shown  # the saved labels, readouts and text
-    assert page.evaluate("typeof MathJax.Hub.Queue") == "function"
-    # html-manager's own fonts (Font Awesome 5, for the controls' icons) load: they are in
-    # _static/widgets, where html-manager-setup.js points it. Not one font face failed.
-    fonts = page.evaluate("""async () => { await document.fonts.ready;
-        return Array.from(document.fonts).map((f) => `${f.family} ${f.weight}: ${f.status}`); }""")
-    assert not [f for f in fonts if f.endswith("error")], fonts
-    assert [f for f in fonts if f.startswith("Font Awesome 5") and f.endswith("loaded")], fonts
-    assert page.bpkit.errors == [] and page.bpkit.blocked == []
+def test_no_page_loads_the_saved_ipywidgets_renderer():
+    """Notebooks keep their widgets' state in their metadata; the site must not load
+    @jupyter-widgets/html-manager (4.4 MB) or RequireJS for it, nor embed that state."""
+    for path in PAGES:
+        html = (SITE / path).read_text(encoding="utf-8")
+        for needle in ("embed-amd", "require.js", "application/vnd.jupyter.widget-state+json",
+                       'type="application/vnd.jupyter.widget-view+json"'):
+            assert needle not in html, (path, needle)
+    shown = [p for p in PAGES if 'class="bpkit-widget"' in (SITE / p).read_text(encoding="utf-8")]
+    assert len(shown) == 5  # chapters 1 to 5 each show their widget
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES)

@@ -435,7 +435,6 @@ def test_redraw_time_of_a_control_change(open_page):
     state = page.evaluate(STATE)
     assert state["controls"]["lr"] == pytest.approx(10 ** values[-1])
     assert state["result"]["step"] == 1  # the learning rate does not restart the run
-    assert median < 50  # a loose bound: the machine may be busy; the print is the figure
 
 
 # In a notebook a kernel answers each request later: a model that answers after 120 ms.

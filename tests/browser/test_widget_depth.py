@@ -23,11 +23,11 @@ from axe_playwright_python.sync_playwright import Axe
 
 from bpkit.widgets.depth import ACTIVATIONS, INITS, depth_check, depth_state
 
-from .conftest import DESKTOP, PHONE, ROOT
+from .conftest import DESKTOP, PHONE, ROOT, SITE
 
 CH3 = "book/ch03_matrix_form.html"
 SETTINGS = 12
-SHOTS = ROOT / "_build" / "screenshots"
+SHOTS = SITE.parent / "screenshots"  # beside the site tested (_build/screenshots by default)
 MODEL = "document.querySelector('.bpkit-widget').bpkitModel"
 
 SET_SLIDER = """([name, value]) => {

@@ -27,7 +27,7 @@ from bpkit.widgets.trainer import HYPER, build_model, evaluate_state
 from .conftest import DESKTOP, PHONE, SITE
 
 CH4 = "book/ch04_training.html"
-SHOTS = SITE.parent.parent / "screenshots"
+SHOTS = SITE.parent / "screenshots"  # beside the site tested (_build/screenshots by default)
 WIDGET = '.bpkit-widget-mounted[data-widget="trainer"]'
 
 STATE = f"""() => JSON.parse(JSON.stringify(document.querySelector('{WIDGET}').bpkitModel.state))"""

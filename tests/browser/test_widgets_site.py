@@ -24,7 +24,7 @@ from .conftest import DESKTOP, PHONE, ROOT, SITE
 CH1 = "book/ch01_chain_rule.html"
 CH2 = "book/ch02_worked_example.html"
 SETTINGS = 20
-SHOTS = ROOT / "_build" / "screenshots"
+SHOTS = SITE.parent / "screenshots"  # beside the site tested (_build/screenshots by default)
 
 # Set a slider as a reader's drag does: its value, then an 'input' event.
 SET_SLIDER = """([name, value]) => {

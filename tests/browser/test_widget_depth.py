@@ -23,7 +23,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from bpkit.widgets.depth import ACTIVATIONS, INITS, depth_check, depth_state
 
-from .conftest import DESKTOP, PHONE, ROOT, SITE
+from .conftest import DESKTOP, PHONE, SITE
 
 CH3 = "book/ch03_matrix_form.html"
 SETTINGS = 12

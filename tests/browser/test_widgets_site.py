@@ -19,7 +19,7 @@ from bpkit import worked_example as we
 from bpkit.widgets.chain import chain_state
 from bpkit.widgets.explorer import explorer_state
 
-from .conftest import DESKTOP, PHONE, ROOT, SITE
+from .conftest import DESKTOP, PHONE, SITE
 
 CH1 = "book/ch01_chain_rule.html"
 CH2 = "book/ch02_worked_example.html"

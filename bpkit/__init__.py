@@ -22,7 +22,7 @@ from .layers import Identity, LeakyReLU, Linear, ReLU, Sigmoid, SiLU, Tanh
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .model import Sequential
 from .optim import SGD, Adam, Optimizer, RMSProp
-from .train import DivergenceError, EarlyStopping, History, fit, train_step
+from .train import DivergenceError, DivergenceWarning, EarlyStopping, History, fit, train_step
 
 __version__ = "0.1.0"
 
@@ -33,5 +33,5 @@ __all__ = [
     "Identity", "LeakyReLU", "Linear", "ReLU", "Sigmoid", "SiLU", "Tanh",
     "BinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
     "Sequential", "SGD", "Adam", "Optimizer", "RMSProp",
-    "DivergenceError", "EarlyStopping", "History", "fit", "train_step",
+    "DivergenceError", "DivergenceWarning", "EarlyStopping", "History", "fit", "train_step",
 ]

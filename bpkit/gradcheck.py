@@ -11,6 +11,9 @@ up two outputs would still pass.
 Every check returns a :class:`GradCheckReport`, a dict from parameter name to
 :class:`GradCheck`, with the analytic and numeric arrays and the errors per element, so a
 notebook can show where a gradient is wrong, not only that it is.
+
+Inputs are checked first: ``h`` must be a positive number, the arrays finite real numbers,
+and ``f`` must return one finite number; otherwise the error says which.
 """
 
 from __future__ import annotations
@@ -20,13 +23,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import as_array, as_batch, check_finite, check_positive
+
 __all__ = ["centered_difference", "numerical_gradient", "rel_error", "GradCheck",
            "GradCheckReport", "check_layer", "check_loss", "check_model"]
 
 
 def centered_difference(f, x: float, h: float = 1e-5) -> float:
     r"""Derivative of a scalar function of one number: :math:`(f(x+h) - f(x-h)) / 2h`."""
-    return (f(x + h) - f(x - h)) / (2 * h)
+    h = check_positive(h, "centered_difference: the step h")
+    _number(x, "centered_difference: x")
+    what = "centered_difference: f"
+    return (_number(f(x + h), what) - _number(f(x - h), what)) / (2 * h)
+
+
+def _number(value, what: str) -> float:
+    """``value`` as a float, if it is one finite real number; else an error naming ``what``."""
+    try:
+        v = np.asarray(value)
+    except (ValueError, TypeError):
+        v = np.asarray(None)  # refused below
+    if v.size != 1 or v.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be (or return) one real number, got {value!r}")
+    v = float(v.reshape(()))
+    if not np.isfinite(v):
+        raise ValueError(f"{what} gave {v}; a finite difference needs finite numbers")
+    return v
 
 
 def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -34,15 +56,31 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
 
     ``f`` takes no arguments and reads ``x``, which is perturbed in place one element at a
     time, :math:`(f(x + h e_i) - f(x - h e_i)) / 2h`, and restored afterwards. Costs two
-    calls of ``f`` per element. Returns a float64 array of ``x``'s shape.
+    calls of ``f`` per element. Returns a float64 array of ``x``'s shape. ``x`` must be a
+    float array (in an integer one, ``x + h`` would be rounded back to ``x``).
     """
+    h = check_positive(h, "numerical_gradient: the step h")
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"numerical_gradient needs the NumPy array that f reads (it perturbs "
+                        f"it in place), got a {type(x).__name__}")
+    if x.dtype not in (np.float32, np.float64) or not x.flags.writeable:
+        raise TypeError(f"numerical_gradient perturbs x in place, so x must be a writeable "
+                        f"float32 or float64 array, got dtype {x.dtype}"
+                        + ("" if x.flags.writeable else ", read-only"))
+    check_finite(x, "numerical_gradient: x")
+    what = "numerical_gradient: f()"
     grad = np.zeros(x.shape, dtype=np.float64)
     for i in np.ndindex(x.shape):
         old = x[i]
-        x[i] = old + h
-        f_plus = float(f())
+        with np.errstate(over="ignore"):
+            x[i] = old + h
+        if not np.isfinite(x[i]):
+            x[i] = old
+            raise ValueError(f"numerical_gradient: x + h overflows {x.dtype} at index {i} "
+                             f"(h = {h:g}); a finite difference needs a small step, e.g. 1e-5")
+        f_plus = _number(f(), what)
         x[i] = old - h
-        f_minus = float(f())
+        f_minus = _number(f(), what)
         x[i] = old
         grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
@@ -54,10 +92,13 @@ def rel_error(a, b, floor: float = 1e-8) -> float:
     Scaled by the size of the whole gradient, so an element that is zero in both does not
     turn round-off into a large ratio. About 1e-7 or less means the two agree (float64).
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = as_array(a, "rel_error: a").astype(np.float64)
+    b = as_array(b, "rel_error: b").astype(np.float64)
+    check_finite(a, "rel_error: a")
+    check_finite(b, "rel_error: b")
     if a.shape != b.shape:
-        raise ValueError(f"rel_error: shapes differ, {a.shape} and {b.shape}")
+        raise ValueError(f"rel_error: a and b must have the same shape, got {a.shape} and "
+                         f"{b.shape}")
     if a.size == 0:
         return 0.0
     scale = max(floor, float(np.max(np.abs(a)) + np.max(np.abs(b))))
@@ -148,7 +189,10 @@ def check_layer(layer, x: np.ndarray, rng: np.random.Generator | None = None,
     report with entries ``"x"`` and one per key of ``layer.params``.
     """
     rng = np.random.default_rng(0) if rng is None else rng
-    x = np.array(x, copy=True)
+    h = check_positive(h, "check_layer: the step h")
+    x = np.array(as_batch(x, "check_layer: x"), copy=True)
+    if x.dtype.kind != "f":  # integers: in the layer's precision
+        x = x.astype(next(iter(layer.params.values())).dtype if layer.params else np.float64)
     _warn_float32(x, *layer.params.values())
     y = layer.forward(x)
     dy = rng.standard_normal(np.shape(y))
@@ -169,7 +213,8 @@ def check_layer(layer, x: np.ndarray, rng: np.random.Generator | None = None,
 
 def check_loss(loss, y: np.ndarray, t: np.ndarray, h: float = 1e-5) -> GradCheckReport:
     """Check ``loss.backward()`` (dL/dy) against finite differences of ``loss(y, t)``."""
-    y = np.array(y, dtype=np.float64, copy=True)
+    h = check_positive(h, "check_loss: the step h")
+    y = np.array(as_batch(y, "check_loss: y"), dtype=np.float64, copy=True)
     loss.forward(y, t)
     analytic = np.array(loss.backward(), dtype=np.float64)
     report = GradCheckReport()
@@ -185,6 +230,8 @@ def check_model(model, loss, x: np.ndarray, t: np.ndarray,
     perturbed element by element and the loss recomputed. Entries are named as in
     ``model.params`` (``"0.W"``, ``"0.b"``, ...).
     """
+    h = check_positive(h, "check_model: the step h")
+    x = as_batch(x, "check_model: x")
     params = model.params
     _warn_float32(x, *params.values())
     loss.forward(model.forward(x), t)

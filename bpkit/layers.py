@@ -6,13 +6,18 @@ output) and returns dL/dx (same shape as the input). A layer with parameters kee
 ``params`` and their gradients in ``grads``: two dicts with the same keys and shapes, where
 ``grads["W"]`` always means dL/dW for the batch of the last ``forward``. Each ``backward``
 overwrites ``grads`` (it does not add to them): one layer object appears once in a model.
+
+Checks: ``forward`` takes any array of real numbers (a list too) and refuses other types and
+shapes with an error naming the layer; ``backward`` refuses a dL/dy of the wrong shape, or
+one that comes before any ``forward``. Neither looks for NaN or inf, which costs a pass over
+the data: calling the layer, ``layer(x)``, checks that too (a model checks its input once).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_batch, check_positive
+from ._checks import as_array, as_batch, check_positive, float_input
 
 __all__ = ["Layer", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "SiLU"]
 
@@ -47,14 +52,20 @@ class Layer:
     def _args(self) -> str:
         return ""
 
-    def _check_dy(self, dy: np.ndarray, y_shape: tuple) -> np.ndarray:
+    def _check_dy(self, dy) -> np.ndarray:
+        """dy as an array of the shape of the last output; an error if there is none yet."""
         if self.x is None:
-            raise RuntimeError(f"{self!r}: backward() called before forward()")
-        dy = np.asarray(dy)
-        if dy.shape != y_shape:
-            raise ValueError(f"{self!r}.backward expected dL/dy of shape {y_shape} "
+            raise RuntimeError(f"{self!r}: backward() called before forward(); backward "
+                               "uses what forward kept")
+        dy = as_array(dy, f"{self!r}.backward")
+        if dy.shape != self._y_shape():
+            raise ValueError(f"{self!r}.backward expected dL/dy of shape {self._y_shape()} "
                              f"(the shape of its output), got {dy.shape}")
         return dy
+
+    def _y_shape(self) -> tuple:
+        """The shape of the output of the last ``forward``: the input's, for an activation."""
+        return self.x.shape
 
 
 # --------------------------------------------------------------------------- Linear
@@ -87,8 +98,8 @@ class Linear(Layer):
                 raise ValueError(f"Linear: {what} must be a positive integer, got {n!r}")
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.dtype = np.dtype(dtype)
-        if not np.issubdtype(self.dtype, np.floating):
-            raise TypeError(f"Linear: dtype must be a floating type, got {self.dtype}")
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"Linear: dtype must be np.float32 or np.float64, got {self.dtype}")
         rng = np.random.default_rng(0) if rng is None else rng
         if init == "glorot":
             limit = np.sqrt(6.0 / (n_in + n_out))
@@ -117,8 +128,10 @@ class Linear(Layer):
     def forward(self, x):
         x = as_batch(x, self, self.dtype, finite=False)  # finiteness: see Layer.__call__
         if x.ndim != 2 or x.shape[1] != self.n_in:
+            one = (f"; one example is a row: x.reshape(1, {self.n_in})"
+                   if x.shape == (self.n_in,) else "")
             raise ValueError(f"{self!r} expected input of shape (N, {self.n_in}), "
-                             f"got shape {x.shape}")
+                             f"got shape {x.shape}{one}")
         self.x = x
         z = x @ self.W.T
         z += self.b
@@ -131,10 +144,13 @@ class Linear(Layer):
         something learned) dx is not computed and None is returned: that skips the
         largest matrix product of a typical backward pass.
         """
-        dz = self._check_dy(dz, None if self.x is None else (self.x.shape[0], self.n_out))
+        dz = self._check_dy(dz)
         np.matmul(dz.T, self.x, out=self.grads["W"])
         dz.sum(axis=0, out=self.grads["b"])
         return dz @ self.W if need_dx else None
+
+    def _y_shape(self) -> tuple:
+        return (self.x.shape[0], self.n_out)
 
 
 # ------------------------------------------------------------------- activations
@@ -149,14 +165,14 @@ class Sigmoid(Layer):
     """
 
     def forward(self, z):
-        self.x = z
+        self.x = z = float_input(z, self)
         self.a = a = np.tanh(0.5 * z)
         a += 1.0
         a *= 0.5
         return a
 
     def backward(self, da):
-        da = self._check_dy(da, self.a.shape)
+        da = self._check_dy(da)
         return da * self.a * (1.0 - self.a)
 
 
@@ -167,12 +183,12 @@ class Tanh(Layer):
     """
 
     def forward(self, z):
-        self.x = z
+        self.x = z = float_input(z, self)
         self.a = np.tanh(z)
         return self.a
 
     def backward(self, da):
-        da = self._check_dy(da, self.a.shape)
+        da = self._check_dy(da)
         return da * (1.0 - self.a * self.a)
 
 
@@ -186,11 +202,11 @@ class ReLU(Layer):
     kinks = (0.0,)
 
     def forward(self, z):
-        self.x = z
+        self.x = z = float_input(z, self)
         return np.maximum(z, 0)
 
     def backward(self, da):
-        da = self._check_dy(da, self.x.shape)
+        da = self._check_dy(da)
         return da * (self.x > 0)
 
 
@@ -210,11 +226,11 @@ class LeakyReLU(Layer):
         return f"slope={self.slope}"
 
     def forward(self, z):
-        self.x = z
+        self.x = z = float_input(z, self)
         return np.where(z > 0, z, self.slope * z)
 
     def backward(self, da):
-        da = self._check_dy(da, self.x.shape)
+        da = self._check_dy(da)
         return np.where(self.x > 0, da, self.slope * da)
 
 
@@ -222,11 +238,11 @@ class Identity(Layer):
     r"""Identity :math:`a = z` (a linear output layer). Backward: :math:`dz = da`."""
 
     def forward(self, z):
-        self.x = z
+        self.x = z = float_input(z, self)
         return z
 
     def backward(self, da):
-        return self._check_dy(da, self.x.shape)
+        return self._check_dy(da)
 
 
 class SiLU(Layer):
@@ -238,11 +254,11 @@ class SiLU(Layer):
     """
 
     def forward(self, z):
-        self.x = z
+        self.x = z = float_input(z, self)
         self.s = 0.5 * (1.0 + np.tanh(0.5 * z))
         return z * self.s
 
     def backward(self, da):
-        da = self._check_dy(da, self.x.shape)
+        da = self._check_dy(da)
         s = self.s
         return da * s + da * self.x * s * (1.0 - s)

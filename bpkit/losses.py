@@ -3,13 +3,17 @@
 Every loss averages over the N examples of the batch, :math:`L = \\frac1N \\sum_n \\ell_n`,
 so ``backward()`` returns dL/dy with the factor 1/N already in it. ``forward(y, t)`` caches
 what ``backward()`` needs; call them in that order.
+
+Predictions must be finite real numbers (float32 or float64; integers are read as float64),
+and targets must fit the loss (each docstring says which). A loss never returns inf or NaN:
+a value too large for a float raises ``OverflowError``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_batch, check_finite
+from ._checks import as_array, as_batch, check_finite
 
 __all__ = ["Loss", "SquaredError", "BinaryCrossEntropy", "SoftmaxCrossEntropy"]
 
@@ -24,9 +28,9 @@ class Loss:
         return f"{type(self).__name__}()"
 
     def _predictions(self, y) -> np.ndarray:
-        y = np.asarray(y)
-        if y.ndim != 2 or y.shape[0] == 0:
-            raise ValueError(f"{self!r} expected predictions of shape (N, K) with N >= 1, "
+        y = as_array(y, f"{self!r} predictions")
+        if y.ndim != 2 or 0 in y.shape:
+            raise ValueError(f"{self!r} expected predictions of shape (N, K) with N, K >= 1, "
                              f"got shape {y.shape}")
         if y.dtype.kind != "f":
             y = y.astype(np.float64)
@@ -39,9 +43,19 @@ class Loss:
         if t.shape == (y.shape[0],) and y.shape[1] == 1:
             t = t.reshape(-1, 1)  # (N,) targets for a single output: unambiguous
         if t.shape != y.shape:
-            raise ValueError(f"{self!r}: targets of shape {t.shape} do not match "
-                             f"predictions of shape {y.shape}; expected {y.shape}")
+            raise ValueError(f"{self!r} expected targets of the shape of the predictions, "
+                             f"{y.shape}, got targets of shape {t.shape}")
         return t.astype(y.dtype, copy=False)
+
+    def _mean(self, total, n: int) -> float:
+        """The batch average ``total / n`` as a float; OverflowError if it is not finite."""
+        value = float(total / n)
+        if not np.isfinite(value):  # finite inputs, but a result beyond the largest float
+            raise OverflowError(
+                f"{self!r}: the loss is too large for a float (it came out as {value}); the "
+                f"predictions reach {np.abs(self.y).max():.3g}. During training this means "
+                "the model diverged: try a smaller learning rate")
+        return value
 
     def _check_called(self):
         if getattr(self, "y", None) is None:
@@ -56,15 +70,18 @@ class SquaredError(Loss):
     :math:`(y - t) / N`. (Some texts call this "mean squared error"; it is half of it,
     and it sums rather than averages over the K outputs.)
 
-    Shapes: y ``(N, K)``; t ``(N, K)``, or ``(N,)`` when K = 1.
+    Shapes: y ``(N, K)``; t ``(N, K)``, or ``(N,)`` when K = 1. The squares are summed in
+    float64, so float32 predictions overflow only where float64 ones would.
     """
 
     def forward(self, y, t):
         y = self._predictions(y)
         t = self._same_shape_targets(t, y)
         self.y, self.t = y, t
-        r = y - t
-        return float(0.5 * np.sum(r * r) / y.shape[0])
+        with np.errstate(over="ignore"):  # an overflow is reported by _mean
+            r = y - t
+            total = 0.5 * np.sum(np.square(r, dtype=np.float64))
+        return self._mean(total, y.shape[0])
 
     def backward(self):
         self._check_called()
@@ -74,9 +91,10 @@ class SquaredError(Loss):
 class BinaryCrossEntropy(Loss):
     r"""Binary cross-entropy :math:`\ell = -\sum_k [t_k \log y_k + (1-t_k)\log(1-y_k)]`.
 
-    With ``from_logits=False`` (default) ``y`` holds probabilities in (0, 1), e.g. from a
+    With ``from_logits=False`` (default) ``y`` holds probabilities in [0, 1], e.g. from a
     Sigmoid layer, and ``backward()`` returns :math:`\frac{y - t}{y(1-y)} / N`; ``y`` is
-    clipped to :math:`[10^{-12}, 1-10^{-12}]` inside the logarithms. With
+    clipped to :math:`[10^{-12}, 1-10^{-12}]` inside the logarithms, in float64 whatever the
+    dtype of ``y`` (in float32, :math:`1-10^{-12}` would round to 1). With
     ``from_logits=True`` ``y`` holds logits z and the loss is computed stably as
     :math:`\max(z,0) - t z + \log(1 + e^{-|z|})`, with gradient :math:`(\sigma(z) - t)/N`.
 
@@ -102,21 +120,22 @@ class BinaryCrossEntropy(Loss):
                              f"values from {y.min()} to {y.max()}; pass from_logits=True "
                              "for raw scores")
         self.y, self.t = y, t
-        n = y.shape[0]
-        if self.from_logits:
-            loss = np.maximum(y, 0) - t * y + np.log1p(np.exp(-np.abs(y)))
-        else:
-            p = np.clip(y, self.eps, 1 - self.eps)
-            loss = -(t * np.log(p) + (1 - t) * np.log1p(-p))
-        return float(np.sum(loss) / n)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow: see _mean
+            if self.from_logits:
+                loss = np.maximum(y, 0) - t * y + np.log1p(np.exp(-np.abs(y)))
+            else:
+                p = np.clip(y.astype(np.float64, copy=False), self.eps, 1 - self.eps)
+                loss = -(t * np.log(p) + (1 - t) * np.log1p(-p))
+            total = np.sum(loss, dtype=np.float64)
+        return self._mean(total, y.shape[0])
 
     def backward(self):
         self._check_called()
         y, t, n = self.y, self.t, self.y.shape[0]
         if self.from_logits:
             return (0.5 * (1.0 + np.tanh(0.5 * y)) - t) / n
-        p = np.clip(y, self.eps, 1 - self.eps)
-        return (p - t) / (p * (1 - p)) / n
+        p = np.clip(y.astype(np.float64, copy=False), self.eps, 1 - self.eps)
+        return ((p - t) / (p * (1 - p)) / n).astype(y.dtype, copy=False)
 
 
 class SoftmaxCrossEntropy(Loss):
@@ -126,33 +145,56 @@ class SoftmaxCrossEntropy(Loss):
     before exponentiating, and :math:`\log\mathrm{softmax}(z) = z - \max z - \log\sum e^{z-\max z}`.
     Fusing the two gives the simple gradient :math:`dL/dz = (\mathrm{softmax}(z) - t) / N`.
 
-    Shapes: z ``(N, K)``; t either integer class labels ``(N,)`` in ``0..K-1`` or
-    probability rows ``(N, K)`` (one-hot or soft labels).
+    Shapes: z ``(N, K)``; t either class labels ``(N,)``, integers in ``0..K-1`` (booleans
+    read as 0 and 1), or rows ``(N, K)`` that are probability distributions: one-hot rows,
+    or soft labels with entries >= 0 summing to 1 (to within 1e-6). Other rows are refused:
+    for them the loss can be negative and ``(softmax(z) - t) / N`` is not its gradient. (For
+    several true classes at once, use ``BinaryCrossEntropy(from_logits=True)``.)
     """
 
     def forward(self, z, t):
         z = self._predictions(z)
         n, k = z.shape
-        t = np.asarray(t)
-        labels = t.shape == (n,) and t.dtype.kind in "iub"  # integer (or bool) labels
+        t = as_array(t, f"{self!r} targets")
+        labels = t.shape == (n,) and t.dtype.kind in "iub"
         if labels:
-            if t.min() < 0 or t.max() >= k:
-                raise ValueError(f"{self!r}: class labels must lie in 0..{k - 1} for {k} "
-                                 f"logits, got labels from {t.min()} to {t.max()}")
+            t = self._labels(t, k)
         elif t.shape == (n, k):
-            t = self._same_shape_targets(t, z)
+            t = self._distributions(t, z)
         else:
             raise ValueError(f"{self!r}: targets must be integer labels of shape ({n},) or "
                              f"probabilities of shape ({n}, {k}); got shape {t.shape} "
-                             f"and dtype {t.dtype}")
-        shifted = z - z.max(axis=1, keepdims=True)
-        e = np.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        self.y, self.t, self.p = z, t, e / total
-        log_p = shifted - np.log(total)                   # log softmax(z), computed stably
-        if labels:  # t is one-hot: only the log-probability of the true class counts
-            return float(-log_p[np.arange(n), t].sum() / n)
-        return float(-np.sum(t * log_p) / n)
+                             f"and dtype {t.dtype}{_layout_hint(t, n)}")
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow: see _mean
+            shifted = z - z.max(axis=1, keepdims=True)
+            e = np.exp(shifted)
+            total = e.sum(axis=1, keepdims=True)
+            self.y, self.t, self.p = z, t, e / total
+            log_p = shifted - np.log(total)               # log softmax(z), computed stably
+            if labels:  # t is one-hot: only the log-probability of the true class counts
+                return self._mean(-log_p[np.arange(n), t].sum(), n)
+            return self._mean(-np.sum(t * log_p), n)
+
+    def _labels(self, t, k: int) -> np.ndarray:
+        if t.dtype.kind == "b":
+            t = t.astype(np.int64)  # False, True: classes 0 and 1
+        if t.min() < 0 or t.max() >= k:
+            raise ValueError(f"{self!r}: class labels must lie in 0..{k - 1} for {k} "
+                             f"logits, got labels from {t.min()} to {t.max()}")
+        return t
+
+    def _distributions(self, t, z) -> np.ndarray:
+        t = self._same_shape_targets(t, z)
+        sums = t.sum(axis=1, dtype=np.float64)
+        bad = np.any(t < 0, axis=1) | (np.abs(sums - 1) > 1e-6)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"{self!r}: each target row must be a probability distribution "
+                             f"(entries >= 0 summing to 1), but row {i} is {t[i]}, summing "
+                             f"to {sums[i]:.6g}. For class labels pass integers of shape "
+                             f"({t.shape[0]},); for several true classes at once use "
+                             "BinaryCrossEntropy(from_logits=True)")
+        return t
 
     def backward(self):
         self._check_called()
@@ -163,3 +205,12 @@ class SoftmaxCrossEntropy(Loss):
             dz /= n
             return dz
         return (self.p - self.t) / n
+
+
+def _layout_hint(t: np.ndarray, n: int) -> str:
+    """A hint for the usual mistakes in the layout of class labels."""
+    if t.shape == (n, 1) and t.dtype.kind in "iub":
+        return ": labels as a column? pass t.ravel()"
+    if t.shape == (n,) and t.dtype.kind == "f":
+        return ": class labels must be integers, e.g. t.astype(int)"
+    return ""

@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_positive
+from ._checks import FLOATS, check_finite, check_positive, is_real_number
 
 __all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
 
 
 def check_fraction(value, what: str, allow_zero: bool = True) -> float:
     """Return ``value`` as a float in [0, 1) (or (0, 1)), else raise a clear error."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} must be a number in [0, 1), got {value!r}") from None
+    if not is_real_number(value):
+        raise TypeError(f"{what} must be a number in [0, 1), got {value!r}")
+    v = float(value)
     low_ok = v >= 0 if allow_zero else v > 0
     if not (np.isfinite(v) and low_ok and v < 1):
         interval = "[0, 1)" if allow_zero else "(0, 1)"
@@ -38,13 +37,23 @@ class Optimizer:
 
     ``t`` counts the steps taken; ``state`` maps each parameter name to a dict of the
     arrays the optimizer keeps for it (empty for plain gradient descent).
+
+    Each parameter must be a float32 or float64 NumPy array (it is updated in place), and
+    each step refuses, before changing anything, a gradient that is missing, of another
+    shape than its parameter, or holding NaN or inf.
     """
 
     def __init__(self, model, lr: float):
+        name = type(self).__name__
         for attr in ("params", "grads"):
             if not hasattr(model, attr):
-                raise TypeError(f"{type(self).__name__} needs a model with .params and "
-                                f".grads, got a {type(model).__name__}")
+                raise TypeError(f"{name} needs a model with .params and .grads, got a "
+                                f"{type(model).__name__}")
+        for k, p in model.params.items():
+            if not isinstance(p, np.ndarray) or p.dtype not in FLOATS:
+                what = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+                raise TypeError(f"{name}: parameter {k!r} must be a NumPy array of float32 "
+                                f"or float64 (it is updated in place), got {what}")
         self.model = model
         self.lr = check_positive(lr, f"{type(self).__name__}: the learning rate lr")
         self.t = 0
@@ -57,23 +66,33 @@ class Optimizer:
             slot[key] = np.zeros_like(p)
         return slot[key]
 
-    def _pairs(self):
-        """Yield ``(name, param, grad)``, checking that every parameter has a gradient."""
-        params, grads = self.model.params, self.model.grads
+    def _pairs(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """Every ``(name, param, grad)``, once each gradient is checked against its parameter."""
+        params, grads, name = self.model.params, self.model.grads, type(self).__name__
+        pairs = []
         for k, p in params.items():
             if k not in grads:
-                raise KeyError(f"{type(self).__name__}: parameter {k!r} has no gradient; "
+                raise KeyError(f"{name}: parameter {k!r} has no gradient; "
                                f"grads has {sorted(grads)}")
             g = grads[k]
+            if not isinstance(g, np.ndarray) or not (g.dtype.kind in "biu" or g.dtype in FLOATS):
+                what = f"dtype {g.dtype}" if isinstance(g, np.ndarray) else type(g).__name__
+                raise TypeError(f"{name}: the gradient of {k!r} must be a NumPy array of real "
+                                f"numbers (integers, float32 or float64), got {what}")
             if g.shape != p.shape:
-                raise ValueError(f"{type(self).__name__}: gradient of {k!r} has shape "
-                                 f"{g.shape}, expected the parameter's shape {p.shape}")
-            yield k, p, g
+                raise ValueError(f"{name}: the gradient of {k!r} must have the shape of its "
+                                 f"parameter, {p.shape}, got {g.shape}")
+            check_finite(g, f"{name}: the gradient of {k!r}", "no parameter was changed; in "
+                         "training this means the backward pass overflowed: try a smaller "
+                         "learning rate")
+            pairs.append((k, p, g))
+        return pairs
 
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
+        pairs = self._pairs()  # all checked before any parameter changes
         self.t += 1
-        for k, p, g in self._pairs():
+        for k, p, g in pairs:
             self.update(k, p, g)
 
     def update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:  # pragma: no cover
@@ -121,13 +140,11 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def step(self) -> None:
-        if self.momentum == 0:  # plain gradient descent: one in-place update, no state
-            self.t += 1
-            grads = self.model.grads
-            for k, p in self.model.params.items():
-                p -= self.lr * grads[k]
-            return
-        super().step()
+        if self.momentum:
+            return super().step()
+        for _, p, g in self._pairs():  # plain gradient descent: one in-place update, no state
+            p -= self.lr * g
+        self.t += 1
 
     def update(self, name, p, g):
         v = self._buffer(name, "velocity", p)

@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
-__all__ = ["DivergenceError", "EarlyStopping", "History", "evaluate", "fit", "minibatches",
-           "predicted_classes", "train_step"]
+from ._checks import as_array, check_finite
+
+__all__ = ["DivergenceError", "DivergenceWarning", "EarlyStopping", "History", "evaluate", "fit",
+           "minibatches", "predicted_classes", "train_step"]
 
 
 #: ``fit`` shows a progress bar by default for runs of at least this many steps.
 LONG_RUN = 20_000
+
+#: ``fit`` warns when the training loss grows above this many times its value before training.
+GROWTH = 10
 
 
 class DivergenceError(FloatingPointError):
     """The loss became NaN or infinite during training."""
 
 
+class DivergenceWarning(RuntimeWarning):
+    """The training loss grew far above its value before training (see :func:`fit`)."""
+
+
 def train_step(model, loss, optimizer, x, t) -> float:
     """Forward, loss, backward and one optimizer step on the batch ``(x, t)``.
 
     Returns the loss *before* the step. Raises :class:`DivergenceError` with a hint when
-    the loss is not finite, instead of letting NaN spread through the parameters.
+    the loss is not finite, instead of letting NaN spread through the parameters. (A loss
+    that grows but stays finite is reported by :func:`fit`, which sees the whole run.)
     """
     with np.errstate(over="ignore", invalid="ignore"):  # reported below, with a hint
         y = model.forward(x)
         if not np.isfinite(y).all():
             raise DivergenceError(_hint("the model's output", optimizer))
-        value = loss.forward(y, t)
+        try:
+            value = loss.forward(y, t)
+        except OverflowError:  # finite outputs, so large that the loss overflows
+            raise DivergenceError(_hint("the loss", optimizer)) from None
     if not np.isfinite(value):
         raise DivergenceError(_hint(f"the loss ({value})", optimizer))
     model.backward(loss.backward(), need_dx=False)  # dL/dx of the data is not needed
@@ -37,12 +51,26 @@ def train_step(model, loss, optimizer, x, t) -> float:
 
 
 def _hint(what: str, optimizer) -> str:
+    return f"{what} became non-finite (NaN or inf) during training. {_causes(optimizer)}"
+
+
+def _causes(optimizer) -> str:
     lr = getattr(optimizer, "lr", None)
-    return (f"{what} became non-finite (NaN or inf) during training. The usual causes: a "
-            f"learning rate too large{f' (lr={lr:.4g})' if lr is not None else ''}, which "
-            "makes each step overshoot and the weights grow without bound, or exploding "
-            "gradients in a deep network. Try a learning rate 10 times smaller, or check "
-            "the gradients with bpkit.gradcheck.")
+    return (f"The usual causes: a learning rate too large"
+            f"{f' (lr={lr:.4g})' if lr is not None else ''}, which makes each step overshoot "
+            "and the weights grow without bound, or exploding gradients in a deep network. "
+            "Try a learning rate 10 times smaller, or check the gradients with bpkit.gradcheck.")
+
+
+def _warn_if_diverging(history, optimizer) -> None:
+    """Warn, once per run, when the training loss has grown above GROWTH times its start."""
+    start, now = history.train_loss[0], history.train_loss[-1]
+    if history.diverging_epoch is None and start > 0 and now > GROWTH * start:
+        history.diverging_epoch = history.epoch[-1]
+        warnings.warn(f"the training loss has grown from {start:.4g} before training to "
+                      f"{now:.4g} at epoch {history.epoch[-1]}, over {GROWTH} times its start: "
+                      f"the run is diverging. {_causes(optimizer)}", DivergenceWarning,
+                      stacklevel=3)
 
 
 # ------------------------------------------------------------------ the training loop
@@ -57,9 +85,22 @@ def minibatches(n: int, batch_size: int | None, rng: np.random.Generator | None)
     ``batch_size=None`` means one batch of all n (full-batch gradient descent).
     Returns a list of index arrays whose union is ``0..n-1``, each index exactly once.
     """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"minibatches: n must be a number of examples (an integer >= 0), "
+                         f"got {n!r}")
+    _check_batch_size(batch_size, "minibatches")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"minibatches: rng must be a np.random.Generator or None, got {rng!r}")
     order = np.arange(n) if rng is None else rng.permutation(n)
     size = n if batch_size is None else batch_size
     return [order[i:i + size] for i in range(0, n, size)]
+
+
+def _check_batch_size(batch_size, where: str) -> None:
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
+                                   or isinstance(batch_size, bool) or batch_size < 1):
+        raise ValueError(f"{where}: batch_size must be a positive integer or None (full "
+                         f"batch), got {batch_size!r}")
 
 
 def predicted_classes(y: np.ndarray, threshold: float = 0.5) -> np.ndarray:
@@ -67,9 +108,11 @@ def predicted_classes(y: np.ndarray, threshold: float = 0.5) -> np.ndarray:
 
     Use ``threshold=0.5`` for probabilities (a Sigmoid output) and ``0.0`` for logits.
     """
-    y = np.asarray(y)
-    if y.ndim != 2:
-        raise ValueError(f"predicted_classes expected outputs of shape (N, K), got {y.shape}")
+    y = as_array(y, "predicted_classes")
+    if y.ndim != 2 or y.shape[1] == 0:
+        raise ValueError(f"predicted_classes expected outputs of shape (N, K) with K >= 1, "
+                         f"got {y.shape}")
+    check_finite(y, "predicted_classes: the outputs")
     if y.shape[1] == 1:
         return (y[:, 0] > threshold).astype(np.int64)
     return np.argmax(y, axis=1)
@@ -108,7 +151,10 @@ def evaluate(model, loss, x, t, *, classify: bool | None = None) -> tuple[float,
         if not np.isfinite(y).all():
             raise DivergenceError("the model's output became non-finite (NaN or inf); the "
                                   "weights have diverged: try a smaller learning rate")
-        value = float(loss.forward(y, t))
+        try:
+            value = float(loss.forward(y, t))
+        except OverflowError:
+            value = np.inf
     if not np.isfinite(value):
         raise DivergenceError(f"the loss became non-finite ({value}): the weights have "
                               "diverged; try a smaller learning rate")
@@ -127,7 +173,9 @@ class History:
     the end of each epoch, with the weights as they are then. ``step_loss`` holds the
     loss of every mini-batch, before its step; ``steps`` the number of steps taken
     by the end of each epoch. ``diverged`` is True if the run stopped on a non-finite
-    loss; ``stopped_epoch`` is set when a callback stopped the run early.
+    loss; ``diverging_epoch`` is the first epoch whose training loss was over ``GROWTH``
+    times its start (:func:`fit` warned then); ``stopped_epoch`` is set when a callback
+    stopped the run early.
     """
 
     KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
@@ -141,6 +189,7 @@ class History:
         self.val_loss: list[float] = []
         self.val_acc: list[float] = []
         self.diverged = False
+        self.diverging_epoch: int | None = None
         self.stopped_epoch: int | None = None
         self.best_epoch: int | None = None
 
@@ -183,6 +232,9 @@ class EarlyStopping:
     def __init__(self, patience: int = 10, min_delta: float = 0.0, restore_best: bool = True):
         if not isinstance(patience, (int, np.integer)) or patience < 1:
             raise ValueError(f"EarlyStopping: patience must be an integer >= 1, got {patience!r}")
+        if not isinstance(min_delta, (int, float, np.integer, np.floating)) \
+                or not 0 <= min_delta < np.inf:
+            raise ValueError(f"EarlyStopping: min_delta must be a number >= 0, got {min_delta!r}")
         self.patience, self.min_delta, self.restore_best = int(patience), min_delta, restore_best
         self.best, self.best_params, self.wait = np.inf, None, 0
 
@@ -222,32 +274,40 @@ def fit(model, loss, optimizer, x, t, *, epochs: int, batch_size: int | None = 3
 
     A non-finite loss raises :class:`DivergenceError`; with ``on_divergence="stop"`` the
     run ends instead, ``history.diverged`` is set and the history so far is returned.
+    A training loss that grows above ``GROWTH`` (10) times its value before training is
+    reported with a :class:`DivergenceWarning`, once, and the run goes on (the loss may
+    come back down); ``history.diverging_epoch`` records when.
     ``progress=True`` shows a progress bar over the epochs (tqdm, in a notebook or a
     terminal), ``False`` never; the default shows one for long runs, of at least
     ``LONG_RUN`` steps, unless the environment variable ``BPKIT_PROGRESS`` is ``0`` (the
     tests and ``make execute`` set it, so stored outputs stay free of bars).
     """
-    x, t = np.asarray(x), np.asarray(t)
+    x, t = as_array(x, "fit: x"), as_array(t, "fit: t")
     if x.ndim == 0 or t.ndim == 0 or x.shape[0] != t.shape[0]:
         raise ValueError(f"fit: x and t need the same number of examples (rows), got shapes "
                          f"{x.shape} and {t.shape}")
-    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+    if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 0:
         raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
-                                   or batch_size < 1):
-        raise ValueError(f"fit: batch_size must be a positive integer or None (full batch), "
-                         f"got {batch_size!r}")
+    _check_batch_size(batch_size, "fit")
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"fit: on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
     if shuffle and rng is None:
         raise ValueError("fit: shuffle=True needs rng, a seeded np.random.Generator "
-                         "(e.g. np.random.default_rng(0)), so that runs are reproducible")
-    if validation is not None:
-        validation = tuple(validation)
-        if len(validation) != 2:
-            raise ValueError("fit: validation must be a pair (x_val, t_val)")
+                         "(e.g. np.random.default_rng(0)), so that runs are reproducible; "
+                         "got rng=None")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"fit: rng must be a np.random.Generator, got {rng!r}; pass "
+                        "np.random.default_rng(seed)")
+    if validation is not None and (not isinstance(validation, (tuple, list))
+                                   or len(validation) != 2):
+        raise ValueError(f"fit: validation must be a pair (x_val, t_val), got a "
+                         f"{type(validation).__name__}"
+                         + (f" of {len(validation)}" if hasattr(validation, "__len__") else ""))
     if callable(callbacks):
         callbacks = (callbacks,)
+    if not isinstance(callbacks, (tuple, list)) or not all(callable(cb) for cb in callbacks):
+        raise TypeError(f"fit: callbacks must be a function cb(history, model) or a list of "
+                        f"them, got {callbacks!r}")
     classify = _threshold(loss) is not None and _looks_like_classes(t)
     history = History()
     history._record(0, model, loss, (x, t), validation, classify, optimizer)
@@ -267,6 +327,7 @@ def fit(model, loss, optimizer, x, t, *, epochs: int, batch_size: int | None = 3
             for idx in minibatches(x.shape[0], batch_size, rng if shuffle else None):
                 history.step_loss.append(train_step(model, loss, optimizer, x[idx], t[idx]))
             history._record(epoch, model, loss, (x, t), validation, classify, optimizer)
+            _warn_if_diverging(history, optimizer)  # a loss far above its start: say so
             if bar is not None:
                 bar.set_postfix({k: f"{getattr(history, k)[-1]:.4g}"
                                  for k in ("train_loss", "val_loss") if getattr(history, k)})

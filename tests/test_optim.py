@@ -173,7 +173,8 @@ def test_needs_params_and_grads():
 def test_gradient_of_the_wrong_shape_is_reported():
     h = Holder()
     h.grads["w"] = np.zeros(3)
-    with pytest.raises(ValueError, match=r"gradient of 'w' has shape \(3,\), expected"):
+    msg = r"gradient of 'w' must have the shape of its parameter, \(2,\), got \(3,\)"
+    with pytest.raises(ValueError, match=msg):
         Adam(h).step()
 
 

@@ -242,12 +242,14 @@ def test_divergence_raises_or_stops_with_the_history_so_far():
     x, t = moons(40)
     x = x * 50
     model = small_model()
-    with pytest.raises(DivergenceError, match="lr=1000"):
+    # the loss first grows (a warning), then overflows (the error)
+    with pytest.warns(bp.DivergenceWarning), pytest.raises(DivergenceError, match="lr=1000"):
         fit(model, bp.SquaredError(), bp.SGD(model, 1000.0), x, t.astype(float), epochs=50,
             batch_size=8, rng=np.random.default_rng(0))
     model = small_model()
-    h = fit(model, bp.SquaredError(), bp.SGD(model, 1000.0), x, t.astype(float), epochs=50,
-            batch_size=8, rng=np.random.default_rng(0), on_divergence="stop")
+    with pytest.warns(bp.DivergenceWarning):
+        h = fit(model, bp.SquaredError(), bp.SGD(model, 1000.0), x, t.astype(float),
+                epochs=50, batch_size=8, rng=np.random.default_rng(0), on_divergence="stop")
     assert h.diverged and len(h.epoch) < 51
     assert "diverged" in repr(h)
 

@@ -5,7 +5,7 @@
   record, every request that is not to the site itself).
 - No page loads the saved-ipywidgets renderer (every widget is drawn by its own module).
 - The Binder and Colab launch buttons are there.
-- Chapter 2 with everything it loads transfers under 1.5 MB, served as static hosts serve it
+- Each chapter with everything it loads transfers under 1.5 MB, served as static hosts serve it
   (text files gzip-compressed); its raw size is printed beside it.
 """
 
@@ -29,7 +29,7 @@ PAGES = sorted(
 )
 NOTEBOOK_PAGES = [f"book/{p.stem}.html" for p in sorted((ROOT / "book").glob("*.ipynb"))]
 CH2 = "book/ch02_worked_example.html"
-CH2_LIMIT = 1_500_000  # bytes
+PAGE_LIMIT = 1_500_000  # bytes
 
 
 def settle(page):
@@ -110,8 +110,9 @@ def gzip_server():
     httpd.shutdown()
 
 
-def test_chapter_2_page_weight(browser, gzip_server):
-    """Chapter 2, with everything it loads, transfers under 1.5 MB.
+@pytest.mark.parametrize("chapter", NOTEBOOK_PAGES)
+def test_chapter_page_weight(browser, gzip_server, chapter):
+    """Each chapter, with everything it loads, transfers under 1.5 MB.
 
     Transferred: the bytes on the wire (each response's Content-Length as sent, text files
     gzip-compressed as a static host sends them). Raw: the same files uncompressed.
@@ -121,7 +122,7 @@ def test_chapter_2_page_weight(browser, gzip_server):
     responses = []
     tab.page.on("response", lambda response: responses.append(response))
     try:
-        tab.open(CH2)
+        tab.open(chapter)
         settle(tab.page)
         assert tab.blocked == [], tab.blocked  # nothing left out of the sum
         sent, raw = {}, {}
@@ -133,14 +134,14 @@ def test_chapter_2_page_weight(browser, gzip_server):
     finally:
         tab.close()
     total, total_raw = sum(sent.values()), sum(raw.values())
-    print(f"\n{CH2}: {len(sent)} responses, {total:,} bytes transferred ({total / 1e6:.3f} MB; "
-          f"limit {CH2_LIMIT / 1e6:.1f} MB), {total_raw / 1e6:.3f} MB uncompressed")
+    print(f"\n{chapter}: {len(sent)} responses, {total:,} bytes transferred ({total / 1e6:.3f} MB; "
+          f"limit {PAGE_LIMIT / 1e6:.1f} MB), {total_raw / 1e6:.3f} MB uncompressed")
     for url, size in sorted(sent.items(), key=lambda item: -item[1])[:12]:
         print(f"  {size:>10,} sent  {raw[url]:>10,} raw  {url.removeprefix(server)}")
-    assert len(sent) > 10 and raw[f"{server}/{CH2}"] > 10_000  # the page and its assets
+    assert len(sent) > 10 and raw[f"{server}/{chapter}"] > 10_000  # the page and its assets
     assert all(sent[u] > 0 for u in sent)  # every response counted
-    assert total < CH2_LIMIT, (
-        f"{CH2} transfers {total / 1e6:.2f} MB, over {CH2_LIMIT / 1e6:.1f} MB; biggest: "
+    assert total < PAGE_LIMIT, (
+        f"{chapter} transfers {total / 1e6:.2f} MB, over {PAGE_LIMIT / 1e6:.1f} MB; biggest: "
         + ", ".join(f"{url.removeprefix(server)} {size / 1e3:.0f} kB"
                     for url, size in sorted(sent.items(), key=lambda item: -item[1])[:5]))
     assert "fontawesome.js" not in " ".join(sent)  # the theme's 1.5 MB icon script is left out

@@ -57,7 +57,7 @@ site: venv
 	test -f _build/html/_static/mathjax/tex-mml-chtml.js -a -f _build/html/_static/bpkit-widgets/page.js
 
 lint: venv
-	$(BIN)/ruff check bpkit tests benchmarks tools
+	$(BIN)/ruff check bpkit tests benchmarks tools _ext
 
 unit: venv
 	$(BIN)/python -m pytest tests --ignore=tests/browser

@@ -28,15 +28,11 @@ It asserts nothing about the times. Run: ``python benchmarks/trainer_speed.py``.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-from pathlib import Path
+from contextlib import closing
 
-ROOT = Path(__file__).resolve().parents[1]
-SITE = Path(os.environ.get("BPKIT_SITE", ROOT / "_build" / "html"))
-CHROMIUM = os.environ.get("BPKIT_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from lib.browser import SITE, launch, widget_page
+
 PAGE = "book/ch04_training.html"
 STEPS_TARGET = 30.0
 REDRAW_TARGET_MS = 16.0
@@ -106,25 +102,8 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        blocked: list[str] = []
-
-        def route(route):
-            if route.request.url.startswith(("file://", "data:", "blob:")):
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", route)
-        try:
-            page = context.new_page()
-            page.goto((SITE / PAGE).as_uri())
-            page.wait_for_load_state("load")
-            page.wait_for_selector('.bpkit-widget-mounted[data-widget="trainer"] .bpw',
-                                   timeout=30_000)
-            page.locator('.bpkit-widget-mounted[data-widget="trainer"]').scroll_into_view_if_needed()
+        browser = launch(p)
+        with closing(browser), widget_page(browser, PAGE, "trainer") as page:
             run = page.evaluate(PLAY, args.seconds)
             c = run["controls"]
             print(f"Trainer on the website, headless Chromium {browser.version}: {c['layers']} "
@@ -152,11 +131,6 @@ def main() -> None:
                 times = page.evaluate(CHANGE, {"name": name, "values": values})[WARMUP:]
                 print(summary(f"{what}: input event -> redrawn and laid out", times,
                               REDRAW_TARGET_MS))
-        finally:
-            context.close()
-            browser.close()
-    if blocked:
-        raise RuntimeError(f"the page asked for the network: {blocked}")
 
 
 if __name__ == "__main__":

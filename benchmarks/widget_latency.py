@@ -44,21 +44,15 @@ changes, default 50; ``--skip-browser`` times the kernel only).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 from jupyter_client.session import json_packer
+from lib.browser import SITE, launch, widget_page
 
 from bpkit.widgets.explorer import RANGES, NetworkExplorer
 
-ROOT = Path(__file__).resolve().parents[1]
-SITE = Path(os.environ.get("BPKIT_SITE", ROOT / "_build" / "html"))
-CHROMIUM = os.environ.get("BPKIT_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 KERNEL_TARGET_MS = 5.0
 PAGE_TARGET_MS = 16.0
 WARMUP = 5
@@ -185,24 +179,7 @@ MEASURE = """async ({ widget, changes, waits }) => {
 def measure_page(browser, path: str, widget: str, sliders: dict, largest: float,
                  changes: int) -> tuple[list[float], list[float]]:
     """Milliseconds of each change to the drawing, and to the next animation frame."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    blocked: list[str] = []
-
-    def route(route):
-        if route.request.url.startswith(("file://", "data:", "blob:")):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
-    try:
-        page = context.new_page()
-        page.goto((SITE / path).as_uri())
-        page.wait_for_load_state("load")
-        page.wait_for_selector(f'.bpkit-widget-mounted[data-widget="{widget}"] .bpw',
-                               timeout=30_000)
-        page.locator(f'.bpkit-widget-mounted[data-widget="{widget}"]').scroll_into_view_if_needed()
+    with widget_page(browser, path, widget) as page:
         controls = page.evaluate(READ_CONTROLS, widget)
         rng = np.random.default_rng(0)
         names = list(sliders)
@@ -213,13 +190,9 @@ def measure_page(browser, path: str, widget: str, sliders: dict, largest: float,
             plan.append([name, controls[name]])
             waits.append(float(rng.uniform(0.0, 16.0)))
         results = page.evaluate(MEASURE, {"widget": widget, "changes": plan, "waits": waits})
-    finally:
-        context.close()
     missed = [plan[i] for i, (_, _, ok) in enumerate(results) if not ok]
     if missed:
         raise RuntimeError(f"{path}: the widget did not redraw for {missed}")
-    if blocked:
-        raise RuntimeError(f"{path}: the page asked for the network: {blocked}")
     timed = results[WARMUP:]
     return [r[0] for r in timed], [r[1] for r in timed]
 
@@ -248,7 +221,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = launch(p)
         try:
             print(f"(b) website, headless Chromium {browser.version}, page model, "
                   f"{args.changes} changes each (after {WARMUP} warm-up changes)")

@@ -13,62 +13,28 @@ difference of 1e-11 in an activation of 1e-6, while the absolute difference stay
 """
 
 import json
-import math
+from functools import partial
 
 import numpy as np
+import port_compare
 import pytest
-from py_mini_racer import MiniRacer
+from port_compare import RTOL, evaluator, new_stats, v8
 
 from bpkit import worked_example as we
 from bpkit.widgets.chain import ChainRuleWidget, chain_state
 from bpkit.widgets.explorer import NetworkExplorer, explorer_state
-from bpkit.widgets.frontend import WIDGETS, module_source, page_script
+from bpkit.widgets.frontend import WIDGETS, module_source
 
 CASES = 1000
-RTOL, ATOL = 1e-12, 1e-16
 
 
 @pytest.fixture(scope="module")
 def js():
-    ctx = MiniRacer()
-    ctx.eval("var window = globalThis;")
-    for name in WIDGETS:
-        ctx.eval(page_script(name))
-    return lambda expression: json.loads(ctx.eval(f"JSON.stringify({expression})"))
+    return evaluator(v8(*WIDGETS))
 
 
-def leaves(tree, path=""):
-    """Every number in a nested dict/list, with where it is."""
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            yield from leaves(v, f"{path}.{k}")
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            yield from leaves(v, f"{path}[{i}]")
-    else:
-        yield path, tree
-
-
-STATS = {"numbers": 0, "over_rtol": 0}
-
-
-def worst_relative_error(js_tree, py_tree):
-    """The largest |js - py| / (RTOL |py| + ATOL) * RTOL over all numbers: below RTOL when
-    every number is within the tolerance. Structure and strings must match."""
-    js_leaves, py_leaves = dict(leaves(js_tree)), dict(leaves(py_tree))
-    assert js_leaves.keys() == py_leaves.keys()
-    worst = 0.0
-    for where, expected in py_leaves.items():
-        got = js_leaves[where]
-        if isinstance(expected, str):
-            assert got == expected, where
-            continue
-        assert math.isfinite(got), where
-        STATS["numbers"] += 1
-        if got != expected:
-            STATS["over_rtol"] += abs(got - expected) > RTOL * abs(expected)
-            worst = max(worst, abs(got - expected) / (RTOL * abs(expected) + ATOL) * RTOL)
-    return worst
+STATS = new_stats()
+worst_relative_error = partial(port_compare.worst_relative_error, stats=STATS)
 
 
 def random_explorer_controls(rng):

@@ -20,10 +20,12 @@ its own to bpkit, and the two compute on the same numbers:
 import json
 import math
 import time
+from functools import partial
 
 import numpy as np
+import port_compare
 import pytest
-from py_mini_racer import MiniRacer
+from port_compare import RTOL, evaluator, v8
 
 from bpkit.gradcheck import check_model
 from bpkit.losses import SquaredError
@@ -38,50 +40,19 @@ from bpkit.widgets.depth import (
     make_network,
     network_from_state,
 )
-from bpkit.widgets.frontend import module_source, page_script
+from bpkit.widgets.frontend import module_source
 
-RTOL, ATOL = 1e-12, 1e-16
-STATS = {"numbers": 0}
+STATS = port_compare.new_stats()
+worst_relative_error = partial(port_compare.worst_relative_error, stats=STATS)
 
 
 @pytest.fixture(scope="module")
 def js():
-    ctx = MiniRacer()
-    ctx.eval("var window = globalThis;")
-    ctx.eval(page_script("depth"))
     # the module's own functions too (checkModel), at the top level of the context
-    ctx.eval(module_source("depth").replace("\nexport default ", "\nvar depthModule = "))
-    yield lambda expression: json.loads(ctx.eval(f"JSON.stringify({expression})"))
+    ctx = v8("depth", sources=[module_source("depth").replace("\nexport default ",
+                                                              "\nvar depthModule = ")])
+    yield evaluator(ctx)
     ctx.close()
-
-
-def leaves(tree, path=""):
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            yield from leaves(v, f"{path}.{k}")
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            yield from leaves(v, f"{path}[{i}]")
-    else:
-        yield path, tree
-
-
-def worst_relative_error(js_tree, py_tree):
-    """The largest |js - py| / (RTOL |py| + ATOL) * RTOL: below RTOL when every number is
-    within the tolerance. Structure, strings, booleans and None must match exactly."""
-    js_leaves, py_leaves = dict(leaves(js_tree)), dict(leaves(py_tree))
-    assert js_leaves.keys() == py_leaves.keys()
-    worst = 0.0
-    for where, expected in py_leaves.items():
-        got = js_leaves[where]
-        if expected is None or isinstance(expected, (str, bool)):
-            assert got == expected, where
-            continue
-        assert math.isfinite(got), where
-        STATS["numbers"] += 1
-        if got != expected:
-            worst = max(worst, abs(got - expected) / (RTOL * abs(expected) + ATOL) * RTOL)
-    return worst
 
 
 def random_controls(rng, max_depth=10, max_width=32):

@@ -20,12 +20,14 @@ settings: 67 of about 400,000 numbers differ at all, the worst by 2.2e-16 relati
 
 import json
 import math
+from functools import partial
 
 import numpy as np
+import port_compare
 import pytest
-from py_mini_racer import MiniRacer
+from port_compare import RTOL, evaluator, v8
 
-from bpkit.widgets.frontend import module_source, page_script
+from bpkit.widgets.frontend import module_source
 from bpkit.widgets.optimizers import (
     DEFAULTS,
     OPTIMIZERS,
@@ -37,54 +39,18 @@ from bpkit.widgets.optimizers import (
 )
 
 CASES = 30  # random settings per surface
-RTOL, ATOL = 1e-12, 1e-16
-STATS = {"numbers": 0, "differ": 0, "worst": 0.0}
+STATS = port_compare.new_stats()
+worst_relative_error = partial(port_compare.worst_relative_error, stats=STATS)
 
 
 @pytest.fixture(scope="module")
 def js():
-    ctx = MiniRacer()
-    ctx.eval("var window = globalThis;")
-    ctx.eval(page_script("optimizers"))
-    return lambda expression: json.loads(ctx.eval(f"JSON.stringify({expression})"))
+    return evaluator(v8("optimizers"))
 
 
 @pytest.fixture(scope="module")
 def explorer():
     return OptimizerExplorer()
-
-
-def leaves(tree, path=""):
-    """Every number in a nested dict/list, with where it is."""
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            yield from leaves(v, f"{path}.{k}")
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            yield from leaves(v, f"{path}[{i}]")
-    else:
-        yield path, tree
-
-
-def worst_relative_error(js_tree, py_tree):
-    """The largest |js - py| / (RTOL |py| + ATOL) * RTOL over all numbers: below RTOL when
-    every number is within the tolerance. Structure, strings, booleans and nulls (NaN and
-    infinities, which JSON cannot hold) must match exactly."""
-    js_leaves, py_leaves = dict(leaves(js_tree)), dict(leaves(py_tree))
-    assert js_leaves.keys() == py_leaves.keys()
-    worst = 0.0
-    for where, expected in py_leaves.items():
-        got = js_leaves[where]
-        if expected is None or isinstance(expected, (str, bool)):
-            assert got == expected, where
-            continue
-        assert got is not None and math.isfinite(got), where
-        STATS["numbers"] += 1
-        if got != expected:
-            STATS["differ"] += 1
-            worst = max(worst, abs(got - expected) / (RTOL * abs(expected) + ATOL) * RTOL)
-    STATS["worst"] = max(STATS["worst"], worst)
-    return worst
 
 
 def finite(value):

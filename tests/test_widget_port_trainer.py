@@ -16,15 +16,14 @@ epoch ends the order bpkit drew for the next one replaces the page's own.
 """
 
 import json
-import math
 import re
 
 import numpy as np
 import pytest
-from py_mini_racer import MiniRacer
+from port_compare import RTOL, evaluator, v8, worst_relative_error
 
 from bpkit import datasets
-from bpkit.widgets.frontend import _read, module_source, page_script
+from bpkit.widgets.frontend import _read, module_source
 from bpkit.widgets.trainer import (
     ACTIVATIONS,
     BATCH_SIZES,
@@ -35,20 +34,16 @@ from bpkit.widgets.trainer import (
     restart_kind,
 )
 
-RTOL, ATOL = 1e-12, 1e-16
-
 
 class Page:
     """The trainer's module in V8, with one widget state ``S`` kept inside it."""
 
     def __init__(self):
-        self.ctx = MiniRacer()
-        self.ctx.eval("var window = globalThis;")
-        self.ctx.eval(page_script("trainer"))
-        self.ctx.eval("var W = window.bpkitWidgets.trainer; var S = null;")
+        self.ctx = v8("trainer", sources=["var W = window.bpkitWidgets.trainer; var S = null;"])
+        self.evaluate = evaluator(self.ctx)
 
     def __call__(self, code):
-        return json.loads(self.ctx.eval(f"JSON.stringify({code})"))
+        return self.evaluate(code)
 
     def load(self, widget: Trainer) -> None:
         state = {"controls": widget.controls, "initial": widget.initial, "data": widget.data,
@@ -69,35 +64,6 @@ class Page:
 @pytest.fixture(scope="module")
 def page():
     return Page()
-
-
-def leaves(tree, path=""):
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            yield from leaves(v, f"{path}.{k}")
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            yield from leaves(v, f"{path}[{i}]")
-    else:
-        yield path, tree
-
-
-def worst_relative_error(js_tree, py_tree, skip=()):
-    """The largest |js - py| / (RTOL |py| + ATOL) * RTOL over every number; the structure,
-    the strings, the booleans and the missing numbers (None: not finite) must be equal."""
-    js_leaves = {k: v for k, v in leaves(js_tree) if not k.startswith(skip)}
-    py_leaves = {k: v for k, v in leaves(py_tree) if not k.startswith(skip)}
-    assert js_leaves.keys() == py_leaves.keys()
-    worst = 0.0
-    for where, expected in py_leaves.items():
-        got = js_leaves[where]
-        if expected is None or isinstance(expected, (str, bool)):
-            assert got == expected, where
-            continue
-        assert got is not None and math.isfinite(got), where
-        if got != expected:
-            worst = max(worst, abs(got - expected) / (RTOL * abs(expected) + ATOL) * RTOL)
-    return worst
 
 
 def random_controls(rng):
@@ -240,9 +206,7 @@ def test_a_wrong_port_is_caught(page):
 
 @pytest.fixture(scope="module")
 def port():
-    ctx = MiniRacer()
-    ctx.eval(_read("port.js"))
-    return lambda code: json.loads(ctx.eval(f"JSON.stringify({code})"))
+    return evaluator(v8(sources=[_read("port.js")]))
 
 
 @pytest.mark.parametrize("name", list(DATASETS))

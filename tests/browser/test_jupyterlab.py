@@ -220,6 +220,18 @@ def close(a: float, b: float, rel: float = 1e-12) -> bool:
     return abs(a - b) <= rel * max(abs(a), abs(b))
 
 
+def wait_for_gradient(page, explorer, expected: float) -> None:
+    """Wait until the explorer's table shows ``expected`` as dL/dw31 (its data-exact, to
+    1e-12): the kernel has answered."""
+    page.wait_for_function(
+        """([row, expected]) => {
+          const exact = Number(row.querySelector("td:last-child .bpw-num").dataset.exact);
+          return Math.abs(exact - expected) <= 1e-12 * Math.abs(expected);
+        }""",
+        arg=[explorer.locator("tr[data-param=w31]").element_handle(), expected],
+        timeout=WIDGET_S * 1000, polling=50)
+
+
 def test_explorer_slider_is_recomputed_by_the_kernel(browser, jupyterlab):
     started = time.perf_counter()
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -278,13 +290,7 @@ def test_explorer_slider_is_recomputed_by_the_kernel(browser, jupyterlab):
         expected = expected_gradient(after)
         assert not close(expected, float(before["table"]["w31"]["grad"]))
 
-        page.wait_for_function(
-            """([row, expected]) => {
-              const exact = Number(row.querySelector("td:last-child .bpw-num").dataset.exact);
-              return Math.abs(exact - expected) <= 1e-12 * Math.abs(expected);
-            }""",
-            arg=[explorer.locator("tr[data-param=w31]").element_handle(), expected],
-            timeout=WIDGET_S * 1000, polling=50)
+        wait_for_gradient(page, explorer, expected)
         final = handle.evaluate(READ_EXPLORER)
         assert final["sliders"] == after["sliders"]  # the kernel's answer moved no slider
         shown = float(final["table"]["w31"]["grad"])
@@ -302,13 +308,7 @@ def test_explorer_slider_is_recomputed_by_the_kernel(browser, jupyterlab):
         keyed = handle.evaluate(READ_EXPLORER)
         assert abs(keyed["sliders"]["w22"] - (final["sliders"]["w22"] + 0.002)) < 1e-9
         expected = expected_gradient(keyed)
-        page.wait_for_function(
-            """([row, expected]) => {
-              const exact = Number(row.querySelector("td:last-child .bpw-num").dataset.exact);
-              return Math.abs(exact - expected) <= 1e-12 * Math.abs(expected);
-            }""",
-            arg=[explorer.locator("tr[data-param=w31]").element_handle(), expected],
-            timeout=WIDGET_S * 1000, polling=50)
+        wait_for_gradient(page, explorer, expected)
         print(f"  keyboard: w22 {final['sliders']['w22']} -> {keyed['sliders']['w22']}, "
               "recomputed by the kernel")
         assert not blocked, f"the page asked for the network: {blocked}"

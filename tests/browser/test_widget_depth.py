@@ -19,23 +19,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from bpkit.widgets.depth import ACTIVATIONS, INITS, depth_check, depth_state
 
+from . import checks
+from .checks import assert_shown, set_slider
 from .conftest import DESKTOP, PHONE, SITE
 
 CH3 = "book/ch03_matrix_form.html"
 SETTINGS = 12
-SHOTS = SITE.parent / "screenshots"  # beside the site tested (_build/screenshots by default)
+ROOT = ".bpw-depth"
 MODEL = "document.querySelector('.bpkit-widget').bpkitModel"
-
-SET_SLIDER = """([name, value]) => {
-  const input = document.querySelector(`.bpw-depth input[name="${name}"]`);
-  input.value = String(value);
-  input.dispatchEvent(new Event('input', {bubbles: true}));
-  return Number(input.value);
-}"""
 
 READ = """() => {
   const w = document.querySelector('.bpw-depth');
@@ -68,15 +62,6 @@ READ = """() => {
 
 def wait_for_check(page):
     page.wait_for_function(f"{MODEL}.state.result.check !== null", timeout=20000)
-
-
-def assert_shown(number, expected, where, digits=4):
-    """The text is `expected` rounded to `digits` significant digits; the exact value is it."""
-    shown = float(number["shown"])
-    assert abs(shown - expected) <= 0.5 * 10 ** (1 - digits) * abs(expected) * 1.0001 + 1e-300, (
-        where, number, expected)
-    assert abs(number["exact"] - expected) <= 1e-12 * abs(expected) + 1e-16, (
-        where, number, expected)
 
 
 def close_check(mine, bpkit):
@@ -135,8 +120,8 @@ def test_depth_widget_shows_bpkit_numbers_for_random_settings(open_page, how):
     page.wait_for_selector(".bpw-depth")
     rng = np.random.default_rng(12)
     for k in range(SETTINGS):
-        page.evaluate(SET_SLIDER, ["depth", int(rng.integers(1, 11))])
-        page.evaluate(SET_SLIDER, ["width", int(rng.integers(2, 17))])
+        set_slider(page, ROOT, "depth", int(rng.integers(1, 11)))
+        set_slider(page, ROOT, "width", int(rng.integers(2, 17)))
         page.select_option(".bpw-depth select[name=activation]", str(rng.choice(list(ACTIVATIONS))))
         page.select_option(".bpw-depth select[name=init]", str(rng.choice(INITS)))
         if k % 3 == 2:
@@ -144,8 +129,8 @@ def test_depth_widget_shows_bpkit_numbers_for_random_settings(open_page, how):
         wait_for_check(page)
         check_depth(page.evaluate(READ))
     # the largest network: the error sizes at once, the check a moment later
-    page.evaluate(SET_SLIDER, ["depth", 10])
-    page.evaluate(SET_SLIDER, ["width", 32])
+    set_slider(page, ROOT, "depth", 10)
+    set_slider(page, ROOT, "width", 32)
     wait_for_check(page)
     shown = page.evaluate(READ)
     assert shown["result"]["n_params"] == 9730
@@ -226,74 +211,17 @@ def test_a_layer_whose_error_is_zero_is_drawn_as_zero(open_page):
 
 # ------------------------------------------------------------------ layout and reading
 
-LAYOUT = """() => {
-  const rect = (el) => { const r = el.getBoundingClientRect();
-    return {x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height}; };
-  const out = {controls: [], drawings: [], texts: []};
-  for (const el of document.querySelectorAll('.bpw input, .bpw select, .bpw button, .bpw label, .bpw output'))
-    out.controls.push({what: el.tagName + ' ' + (el.name || el.textContent).slice(0, 20), ...rect(el)});
-  for (const svg of document.querySelectorAll('.bpw svg')) {
-    const boxes = [];
-    for (const el of svg.querySelectorAll('.bpw-label-box, .bpw-node'))
-      boxes.push({what: el.closest('g').getAttribute('data-node'), ...rect(el)});
-    const texts = [];
-    const scale = svg.getScreenCTM().a;
-    for (const t of svg.querySelectorAll('text')) {
-      if (!t.textContent.trim()) continue;
-      const item = {text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale,
-        svg: rect(svg), ...rect(t)};
-      out.texts.push(item);
-      texts.push(item);
-    }
-    out.drawings.push({box: rect(svg), boxes, texts, width: svg.viewBox.baseVal.width});
-  }
-  out.width = document.documentElement.clientWidth;
-  out.scrollWidth = document.documentElement.scrollWidth;
-  return out;
-}"""
-
-
-def overlap(a, b, tol=0.5):
-    return (min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > tol
-            and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > tol)
-
-
 @pytest.mark.parametrize("depth", [4, 10])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_nothing_is_cut_off_or_overlaps_and_text_is_legible(open_page, viewport, depth):
     page = open_page(CH3, viewport=viewport)
     page.wait_for_selector(".bpw-depth")
-    page.evaluate(SET_SLIDER, ["depth", depth])
+    set_slider(page, ROOT, "depth", depth)
     wait_for_check(page)
-    layout = page.evaluate(LAYOUT)
-    assert layout["scrollWidth"] <= layout["width"], "the page scrolls sideways"
-    width = viewport["width"]
-    controls = layout["controls"]
-    assert len(controls) >= 12  # 4 labels, 2 sliders, 2 readouts, 2 menus, 2 buttons
-    for c in controls:
-        assert c["w"] > 0 and c["h"] > 0, c
-        assert 0 <= c["x"] and c["x"] + c["w"] <= width + 0.5, c
-    inputs = [c for c in controls if c["what"].startswith(("INPUT", "SELECT", "BUTTON"))]
-    for i, a in enumerate(inputs):
-        for b in inputs[i + 1:]:
-            assert not overlap(a, b), (a, b)
-    for drawing in layout["drawings"]:
-        box = drawing["box"]
-        assert drawing["width"] <= 400
-        assert 0 <= box["x"] and box["x"] + box["w"] <= width + 0.5, box
-        texts = drawing["texts"]
-        for i, a in enumerate(texts):  # tick labels, axis labels, title: none on another
-            for b in texts[i + 1:]:
-                assert not overlap(a, b, tol=1.0), (a["text"], b["text"])
-    for t in layout["texts"]:
-        assert t["px"] >= 11.0, t
-        s = t["svg"]
-        assert s["x"] - 1 <= t["x"] and t["x"] + t["w"] <= s["x"] + s["w"] + 1, t
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    layout = checks.check_layout(page, viewport, ROOT, max_drawing_width=400)
+    assert len(layout["controls"]) >= 12  # 4 labels, 2 sliders, 2 readouts, 2 menus, 2 buttons
     name = f"ch03-depth{depth}-{'phone' if viewport == PHONE else 'desktop'}.png"
-    page.locator(".bpkit-widget").first.screenshot(path=str(SHOTS / name))
-    smallest = min(t["px"] for t in layout["texts"])
-    print(f"{name}: {len(controls)} controls inside {width} px, smallest text {smallest:.1f} px")
+    checks.report_layout(page.locator(".bpkit-widget").first, name, layout, viewport)
     assert page.bpkit.errors == []
 
 
@@ -302,83 +230,28 @@ def test_nothing_is_cut_off_or_overlaps_and_text_is_legible(open_page, viewport,
 def test_axe_finds_no_critical_or_serious_violation(open_page):
     page = open_page(CH3)
     page.wait_for_selector(".bpw-depth")
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
-           if v["impact"] in ("critical", "serious")]
-    counts = {}
-    for v in violations:
-        counts[v["impact"]] = counts.get(v["impact"], 0) + 1
-    print(f"{CH3}: axe-core violations by impact {counts} "
-          f"({[v['id'] for v in violations]})")
-    assert bad == []
-
-
-NAMES = """() => Array.from(document.querySelectorAll('.bpw-depth input, .bpw-depth select, .bpw-depth button')).map((el) => {
-  const label = el.getAttribute('aria-label') || (el.labels && el.labels[0] && el.labels[0].textContent) || el.textContent;
-  return [el.name || el.textContent, (label || '').trim()];
-})"""
+    checks.check_axe(page, CH3)
 
 
 def test_every_control_has_an_accessible_name(open_page):
-    names = dict(open_page(CH3).evaluate(NAMES))
+    names = dict(checks.accessible_names(open_page(CH3), ROOT))
     assert names["depth"].startswith("depth") and names["width"].startswith("width")
     assert names["activation"] == "activation" and names["init"] == "initial weights"
     assert all(names.values()) and len(names) == 6
-
-
-CONTRAST = """() => {
-  const parse = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
-  let bg = null;
-  for (let el = document.querySelector('.bpw-depth'); el; el = el.parentElement) {
-    const c = getComputedStyle(el).backgroundColor;
-    if (c && !c.endsWith(', 0)') && c !== 'transparent') { bg = parse(c); break; }
-  }
-  bg = bg || [255, 255, 255];
-  const out = [];
-  for (const t of document.querySelectorAll('.bpw-depth svg text'))
-    if (t.textContent.trim()) out.push([t.textContent, ratio(parse(getComputedStyle(t).fill), bg)]);
-  for (const t of document.querySelectorAll('.bpw-depth td, .bpw-depth th, .bpw-depth caption, .bpw-depth label, .bpw-depth output, .bpw-depth p, .bpw-depth legend, .bpw-depth button, .bpw-depth select'))
-    if (t.textContent.trim()) out.push([t.textContent.slice(0, 30), ratio(parse(getComputedStyle(t).color), bg)]);
-  return out;
-}"""
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_text_contrast_in_both_themes(open_page, theme):
     page = open_page(CH3)
     page.wait_for_selector(".bpw-depth")
-    page.evaluate(f"document.documentElement.dataset.theme = '{theme}';"
-                  f"document.documentElement.dataset.mode = '{theme}'")
+    checks.set_theme(page, theme)
     page.select_option(".bpw-depth select[name=activation]", "tanh")  # a dashed outline too
     wait_for_check(page)
-    pairs = page.evaluate(CONTRAST)
-    assert len(pairs) > 20
-    worst = min(pairs, key=lambda p: p[1])
-    print(f"{CH3} {theme}: lowest text contrast {worst[1]:.2f} ({worst[0]!r})")
-    assert worst[1] >= 4.5, worst
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(".bpkit-widget").first.screenshot(path=str(SHOTS / f"ch03-depth-{theme}.png"))
+    checks.check_contrast(page, ROOT, f"{CH3} {theme}", more_than=20)
+    checks.save_screenshot(page.locator(".bpkit-widget").first, f"ch03-depth-{theme}.png")
 
 
 # ------------------------------------------------------------------ speed
-
-REDRAW = """([name, values]) => {
-  const input = document.querySelector(`.bpw-depth input[name="${name}"]`);
-  const times = [];
-  for (const v of values) {
-    const t0 = performance.now();
-    input.value = String(v);
-    input.dispatchEvent(new Event('input', {bubbles: true}));
-    document.body.getBoundingClientRect();  // force layout
-    void document.querySelector('.bpw-depth svg').getBBox();
-    times.push(performance.now() - t0);
-  }
-  return times;
-}"""
 
 CHECK_TIME = f"""() => {{
   const m = {MODEL};
@@ -393,9 +266,10 @@ def test_redraw_time(open_page):
     page = open_page(CH3)
     page.wait_for_selector(".bpw-depth")
     widths = [8 + (k % 2) for k in range(50)]  # at the chapter's depth 4
-    median = statistics.median(page.evaluate(REDRAW, ["width", widths]))
-    page.evaluate(SET_SLIDER, ["depth", 10])
-    largest = statistics.median(page.evaluate(REDRAW, ["width", [31 + (k % 2) for k in range(50)]]))
+    median = statistics.median(checks.redraw_times(page, ROOT, "width", widths))
+    set_slider(page, ROOT, "depth", 10)
+    largest = statistics.median(checks.redraw_times(page, ROOT, "width",
+                                                    [31 + (k % 2) for k in range(50)]))
     wait_for_check(page)
     check_ms = page.evaluate(CHECK_TIME)
     print(f"depth widget redraw, median over 50 width changes: {median:.2f} ms at depth 4, "
@@ -405,8 +279,6 @@ def test_redraw_time(open_page):
 
 
 def test_the_website_fallback_holds_the_notebook_state():
-    from .conftest import SITE
-
     html = (SITE / CH3).read_text(encoding="utf-8")
     assert html.count('class="bpkit-widget" data-widget="depth"') == 1
     assert '"controls":{"depth":4,"width":8,"activation":"sigmoid","init":"glorot","seed":0}' in html

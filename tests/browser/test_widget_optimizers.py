@@ -18,23 +18,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from bpkit.widgets.optimizers import DEFAULTS, OPTIMIZERS, RANGES, SURFACES, explorer_result
 
+from . import checks
+from .checks import set_slider
 from .conftest import DESKTOP, PHONE, SITE
 
 CH5 = "book/ch05_optimizers.html"
 SETTINGS = 8
-SHOTS = SITE.parent / "screenshots"  # beside the site tested (_build/screenshots by default)
-
-# Set a slider as a reader's drag does: its value, then an 'input' event.
-SET_SLIDER = """([name, value]) => {
-  const input = document.querySelector(`.bpw-optimizers input[name="${name}"]`);
-  input.value = String(value);
-  input.dispatchEvent(new Event('input', {bubbles: true}));
-  return Number(input.value);
-}"""
+ROOT = ".bpw-optimizers"
 
 # Tick or untick an optimizer as a click does.
 SET_BOX = """([name, on]) => {
@@ -96,10 +89,7 @@ def assert_same_tree(got, expected, where=""):
 
 def assert_shown(number, expected, where, digits=3):
     """The text is `expected` rounded to `digits` significant digits; data-exact is it."""
-    shown = float(number["shown"])
-    assert abs(shown - expected) <= 0.5 * 10 ** (1 - digits) * abs(expected) * 1.0001, (
-        where, number, expected)
-    assert same(number["exact"], expected), (where, number, expected)
+    checks.assert_shown(number, expected, where, digits)
 
 
 def check(shown):
@@ -147,11 +137,11 @@ def random_setting(page, rng):
     for name in OPTIMIZERS:
         default = math.log10(DEFAULTS[surface]["lr"][name])
         position = rng.uniform(lo, hi) if rng.random() < 0.3 else default + rng.uniform(-1, 0.5)
-        page.evaluate(SET_SLIDER, [f"lr-{name}", round(min(max(position, lo), hi), 2)])
+        set_slider(page, ROOT, f"lr-{name}", round(min(max(position, lo), hi), 2))
     for key in ("momentum", "beta1", "beta2", "rho"):
-        page.evaluate(SET_SLIDER, [key, float(rng.uniform(*RANGES[key]))])
+        set_slider(page, ROOT, key, float(rng.uniform(*RANGES[key])))
     steps_hi = 3000 if surface == "rosenbrock" else 400
-    page.evaluate(SET_SLIDER, ["steps", int(rng.integers(1, steps_hi + 1))])
+    set_slider(page, ROOT, "steps", int(rng.integers(1, steps_hi + 1)))
 
 
 @pytest.mark.parametrize("how", ["file", "http"])
@@ -178,7 +168,7 @@ def test_a_new_surface_restores_its_defaults_and_reset_the_start(open_page):
     page = open_page(CH5)
     page.wait_for_selector(".bpw-optimizers")
     start = page.evaluate(READ)
-    page.evaluate(SET_SLIDER, ["momentum", 0.5])
+    set_slider(page, ROOT, "momentum", 0.5)
     page.select_option(".bpw-optimizers select", "rosenbrock")
     shown = page.evaluate(READ)
     d = DEFAULTS["rosenbrock"]
@@ -223,146 +213,39 @@ def test_the_keyboard_moves_a_learning_rate_and_ticks_an_optimizer(open_page):
 
 # ------------------------------------------------------------------ layout and reading
 
-LAYOUT = """() => {
-  const rect = (el) => { const r = el.getBoundingClientRect();
-    return {x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height}; };
-  const w = document.querySelector('.bpw-optimizers');
-  const out = {controls: [], drawings: [], texts: [], cells: []};
-  for (const el of w.querySelectorAll('input, select, button, label, output'))
-    out.controls.push({what: el.tagName + ' ' + (el.name || el.textContent).slice(0, 20), ...rect(el)});
-  for (const el of w.querySelectorAll('th, td, caption, p, legend'))
-    if (!el.closest('tr[hidden]') && el.textContent.trim()) out.cells.push({what: el.textContent.slice(0, 30), ...rect(el)});
-  for (const svg of w.querySelectorAll('svg[role=img]')) {
-    out.drawings.push({box: rect(svg)});
-    const scale = svg.getScreenCTM().a;
-    for (const t of svg.querySelectorAll('text')) {
-      if (!t.textContent.trim()) continue;
-      out.texts.push({text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale,
-        svg: rect(svg), ...rect(t)});
-    }
-  }
-  out.width = document.documentElement.clientWidth;
-  out.scrollWidth = document.documentElement.scrollWidth;
-  return out;
-}"""
-
-
-def overlap(a, b, tol=0.5):
-    return (min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > tol
-            and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > tol)
-
-
 @pytest.mark.parametrize("surface", ["quadratic", "rosenbrock"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_nothing_is_cut_off_or_overlaps_and_text_is_legible(open_page, viewport, surface):
     page = open_page(CH5, viewport=viewport)
     page.wait_for_selector(".bpw-optimizers")
     page.select_option(".bpw-optimizers select", surface)
-    page.evaluate(SET_SLIDER, ["lr-SGD", 0.5])  # SGD diverges: the longest table cell
-    layout = page.evaluate(LAYOUT)
-    assert layout["scrollWidth"] <= layout["width"], "the page scrolls sideways"
-    width = viewport["width"]
-    controls = layout["controls"]
-    assert len(controls) >= 40  # labels, sliders, readouts, checkboxes, the menu, Reset
-    for c in controls + layout["cells"]:
-        assert c["w"] > 0 and c["h"] > 0, c
-        assert 0 <= c["x"] and c["x"] + c["w"] <= width + 0.5, c  # nothing cut off
-    inputs = [c for c in controls if c["what"].startswith(("INPUT", "SELECT", "BUTTON"))]
-    labels = [c for c in controls if c["what"].startswith(("LABEL", "OUTPUT"))]
-    for group in (inputs, labels):
-        for i, a in enumerate(group):
-            for b in group[i + 1:]:
-                assert not overlap(a, b), (a, b)
-    for drawing in layout["drawings"]:
-        box = drawing["box"]
-        assert 0 <= box["x"] and box["x"] + box["w"] <= width + 0.5, box
-    for t in layout["texts"]:
-        assert t["px"] >= 11.0, t
-        s = t["svg"]
-        assert s["x"] - 1 <= t["x"] and t["x"] + t["w"] <= s["x"] + s["w"] + 1, t
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    set_slider(page, ROOT, "lr-SGD", 0.5)  # SGD diverges: the longest table cell
+    layout = checks.check_layout(page, viewport, ROOT, texts_apart=False)
+    assert len(layout["controls"]) >= 40  # labels, sliders, readouts, checkboxes, the menu, Reset
     name = f"ch05-{surface}-{'phone' if viewport == PHONE else 'desktop'}.png"
-    page.locator(".bpkit-widget").first.screenshot(path=str(SHOTS / name))
-    smallest = min(t["px"] for t in layout["texts"])
-    print(f"{name}: {len(controls)} controls inside {width} px, smallest text {smallest:.1f} px")
+    checks.report_layout(page.locator(".bpkit-widget").first, name, layout, viewport)
 
 
 def test_axe_finds_no_critical_or_serious_violation(open_page):
     page = open_page(CH5)
     page.wait_for_selector(".bpw-optimizers")
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
-           if v["impact"] in ("critical", "serious")]
-    counts = {}
-    for v in violations:
-        counts[v["impact"]] = counts.get(v["impact"], 0) + 1
-    print(f"{CH5}: axe-core violations by impact {counts}")
-    assert bad == []
-
-
-NAMES = """() => Array.from(document.querySelectorAll('.bpw-optimizers input, .bpw-optimizers select, .bpw-optimizers button')).map((el) => {
-  const label = el.getAttribute('aria-label') || (el.labels && el.labels[0] && el.labels[0].textContent) || el.textContent;
-  return [el.name || el.tagName, (label || '').trim()];
-})"""
+    checks.check_axe(page, CH5)
 
 
 def test_every_control_has_an_accessible_name(open_page):
-    names = dict(open_page(CH5).evaluate(NAMES))
+    names = dict(checks.accessible_names(open_page(CH5), ROOT))
     assert names["surface"] == "surface" and names["lr-Adam"] == "learning rate of Adam"
     assert names["use-Nesterov"] == "Nesterov" and names["rho"] == "RMSProp rho"
     assert all(names.values()) and len(names) == 1 + 1 + 1 + 2 * len(OPTIMIZERS) + 4
-
-
-CONTRAST = """() => {
-  const parse = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
-  let bg = null;
-  for (let el = document.querySelector('.bpw-optimizers'); el; el = el.parentElement) {
-    const c = getComputedStyle(el).backgroundColor;
-    if (c && !c.endsWith(', 0)') && c !== 'transparent') { bg = parse(c); break; }
-  }
-  bg = bg || [255, 255, 255];
-  const out = [];
-  for (const t of document.querySelectorAll('.bpw-optimizers svg text'))
-    if (t.textContent.trim()) out.push([t.textContent, ratio(parse(getComputedStyle(t).fill), bg)]);
-  for (const t of document.querySelectorAll('.bpw-optimizers :is(td, th, caption, label, output, p, legend, button, select)'))
-    if (t.textContent.trim()) out.push([t.textContent.slice(0, 30), ratio(parse(getComputedStyle(t).color), bg)]);
-  return out;
-}"""
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_text_contrast_in_both_themes(open_page, theme):
     page = open_page(CH5)
     page.wait_for_selector(".bpw-optimizers")
-    page.evaluate(f"document.documentElement.dataset.theme = '{theme}';"
-                  f"document.documentElement.dataset.mode = '{theme}'")
-    pairs = page.evaluate(CONTRAST)
-    assert len(pairs) > 40
-    worst = min(pairs, key=lambda p: p[1])
-    print(f"{CH5} {theme}: lowest text contrast {worst[1]:.2f} ({worst[0]!r})")
-    assert worst[1] >= 4.5, worst
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(".bpkit-widget").first.screenshot(path=str(SHOTS / f"ch05-{theme}.png"))
-
-
-# Time from a slider's 'input' event to the page laid out again, for 50 positions.
-TIME_REDRAWS = """([name, positions]) => {
-  const input = document.querySelector(`.bpw-optimizers input[name="${name}"]`);
-  const times = [];
-  for (const v of positions) {
-    const t0 = performance.now();
-    input.value = String(v);
-    input.dispatchEvent(new Event('input', {bubbles: true}));
-    document.body.getBoundingClientRect();
-    void document.body.offsetHeight;  // a forced layout
-    times.push(performance.now() - t0);
-  }
-  return times;
-}"""
+    checks.set_theme(page, theme)
+    checks.check_contrast(page, ROOT, f"{CH5} {theme}", more_than=40)
+    checks.save_screenshot(page.locator(".bpkit-widget").first, f"ch05-{theme}.png")
 
 
 def test_a_redraw_takes_under_a_frame_on_the_quadratic(open_page):
@@ -372,7 +255,7 @@ def test_a_redraw_takes_under_a_frame_on_the_quadratic(open_page):
     medians = {}
     for surface in ("quadratic", "rosenbrock"):
         page.select_option(".bpw-optimizers select", surface)
-        times = page.evaluate(TIME_REDRAWS, ["lr-Adam", positions])
+        times = checks.redraw_times(page, ROOT, "lr-Adam", positions)
         medians[surface] = statistics.median(times)
         steps = DEFAULTS[surface]["steps"]
         print(f"{surface} ({steps} steps, 5 optimizers): redraw median {medians[surface]:.1f} ms"

@@ -17,18 +17,19 @@ import statistics
 
 import numpy as np
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from bpkit.losses import SoftmaxCrossEntropy
 from bpkit.train import train_step
 from bpkit.widgets.optimizers import make_optimizer
 from bpkit.widgets.trainer import HYPER, build_model, evaluate_state
 
+from . import checks
+from .checks import assert_shown, set_slider
 from .conftest import DESKTOP, PHONE, SITE
 
 CH4 = "book/ch04_training.html"
-SHOTS = SITE.parent / "screenshots"  # beside the site tested (_build/screenshots by default)
 WIDGET = '.bpkit-widget-mounted[data-widget="trainer"]'
+ROOT = ".bpw-trainer"
 
 STATE = f"""() => JSON.parse(JSON.stringify(document.querySelector('{WIDGET}').bpkitModel.state))"""
 
@@ -52,27 +53,6 @@ READ = f"""() => {{
   return out;
 }}"""
 
-SET_SLIDER = """([name, value]) => {
-  const input = document.querySelector(`.bpw-trainer input[name="${name}"]`);
-  input.value = String(value);
-  input.dispatchEvent(new Event('input', {bubbles: true}));
-}"""
-
-
-def shown_value(text: str) -> float:
-    text = text.replace("\u2212", "-").replace("+", "")
-    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
-
-
-def assert_shown(number, expected, where, rounding=5e-4):
-    """Shown rounded (4 significant digits, or a percentage to 0.1), kept exactly."""
-    shown = shown_value(number["shown"])
-    assert abs(shown - expected) <= rounding * abs(expected) * 1.0001 + 1e-300, \
-        (where, number, expected)
-    assert abs(number["exact"] - expected) <= 1e-12 * abs(expected) + 1e-16, \
-        (where, number, expected)
-
-
 def arrays(state):
     d = state["data"]
     return (np.asarray(d["x_train"], dtype=float), np.asarray(d["t_train"]),
@@ -93,7 +73,7 @@ def check(page):
     for key in ("train_loss", "val_loss"):
         assert_shown(shown["status"][key], expected[key], key)
         assert r[key] == pytest.approx(expected[key], rel=1e-12, abs=1e-16)
-    assert_shown(shown["status"]["val_acc"], expected["val_acc"], "val_acc", rounding=5e-3)
+    assert_shown(shown["status"]["val_acc"], expected["val_acc"], "val_acc", digits=3)
     p = shown["picked"]
     value = np.asarray(r["params"][p["param"]])[tuple(p["index"])]
     grad = np.asarray(expected["grads"][p["param"]])[tuple(p["index"])]
@@ -156,7 +136,7 @@ def test_step_play_and_the_controls_show_bpkits_numbers(open_page, how):
         if name in selects:
             page.locator(".bpw-trainer select").nth(selects[name]).select_option(value)
         else:
-            page.evaluate(SET_SLIDER, [name, value])
+            set_slider(page, ROOT, name, value)
         check(page)
         for _ in range(3):  # Step, checked against bpkit's train_step from the same state
             before = page.evaluate(STATE)
@@ -209,7 +189,7 @@ def test_the_page_trains_its_own_moons_the_same_way_every_time(open_page):
     runs = []
     for _ in range(2):
         page = open_trainer(open_page)
-        page.evaluate(SET_SLIDER, ["seed", 7])  # the page draws its own points and weights
+        set_slider(page, ROOT, "seed", 7)  # the page draws its own points and weights
         page.evaluate("""() => { const b = document.querySelector('.bpw-trainer')
             .querySelectorAll('button')[1]; for (let i = 0; i < 200; i++) b.click(); }""")
         state = page.evaluate(STATE)
@@ -264,171 +244,47 @@ def test_keyboard_and_hover_select_weights_and_show_their_gradients(open_page):
 
 # ------------------------------------------------------------------ layout and reading
 
-LAYOUT = """() => {
-  const rect = (el) => { const r = el.getBoundingClientRect();
-    return {x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height}; };
-  const w = document.querySelector('.bpw-trainer');
-  const out = {controls: [], drawings: [], texts: []};
-  for (const el of w.querySelectorAll('input, select, button, label, output, .bpw-net'))
-    out.controls.push({what: el.tagName + ' ' + (el.name || el.textContent).slice(0, 20), ...rect(el)});
-  for (const svg of w.querySelectorAll('svg')) {
-    const boxes = [];
-    for (const el of svg.querySelectorAll('.bpw-node')) boxes.push({what: el.dataset.unit, ...rect(el)});
-    out.drawings.push({box: rect(svg), boxes});
-    const scale = svg.getScreenCTM().a;
-    const labels = [];
-    for (const t of svg.querySelectorAll('text')) {
-      if (!t.textContent.trim()) continue;
-      const item = {text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale,
-        svg: rect(svg), ...rect(t)};
-      out.texts.push(item);
-      labels.push(item);
-    }
-    out.drawings[out.drawings.length - 1].labels = labels;
-  }
-  out.width = document.documentElement.clientWidth;
-  out.scrollWidth = document.documentElement.scrollWidth;
-  return out;
-}"""
-
-
-def overlap(a, b, tol=0.5):
-    return (min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > tol
-            and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > tol)
-
-
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("setting", ["start", "widest"])
 def test_nothing_is_cut_off_or_overlaps_and_text_is_legible(open_page, viewport, setting):
     page = open_trainer(open_page, viewport=viewport)
     if setting == "widest":  # three layers of 16 units, three classes
-        page.evaluate(SET_SLIDER, ["layers", 3])
-        page.evaluate(SET_SLIDER, ["width", 16])
+        set_slider(page, ROOT, "layers", 3)
+        set_slider(page, ROOT, "width", 16)
         page.locator(".bpw-trainer select").first.select_option("spirals3")
-    layout = page.evaluate(LAYOUT)
-    assert layout["scrollWidth"] <= layout["width"], "the page scrolls sideways"
-    width = viewport["width"]
-    controls = layout["controls"]
-    assert len(controls) == 24  # 4 menus and 4 sliders with their labels, 3 buttons, the network
-    for c in controls:
-        assert c["w"] > 0 and c["h"] > 0, c
-        assert 0 <= c["x"] and c["x"] + c["w"] <= width + 0.5, c
-    inputs = [c for c in controls if c["what"].startswith(("INPUT", "SELECT", "BUTTON"))]
-    for i, a in enumerate(inputs):
-        for b in inputs[i + 1:]:
-            assert not overlap(a, b), (a, b)
-    for drawing in layout["drawings"]:
-        box = drawing["box"]
-        assert 0 <= box["x"] and box["x"] + box["w"] <= width + 0.5, box
-        boxes, labels = drawing["boxes"], drawing["labels"]
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
-                assert not overlap(a, b), (a["what"], b["what"])
-        for i, a in enumerate(labels):
-            for b in labels[i + 1:]:
-                assert not overlap(a, b, tol=1.0), (a["text"], b["text"])
-            for b in boxes:
-                assert not overlap(a, b, tol=1.0), (a["text"], b["what"])
-    for t in layout["texts"]:
-        assert t["px"] >= 11.0, t
-        s = t["svg"]
-        assert s["x"] - 1 <= t["x"] and t["x"] + t["w"] <= s["x"] + s["w"] + 1, t
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    layout = checks.check_layout(page, viewport, ROOT, controls=".bpw-net")
+    assert len(layout["controls"]) == 24  # 4 menus and 4 sliders with their labels, 3 buttons, the network
     name = f"trainer-{setting}-{'phone' if viewport == PHONE else 'desktop'}.png"
-    page.locator(WIDGET).screenshot(path=str(SHOTS / name))
-    smallest = min(t["px"] for t in layout["texts"])
-    print(f"{name}: {len(controls)} controls inside {width} px, smallest text {smallest:.1f} px")
+    checks.report_layout(page.locator(WIDGET), name, layout, viewport)
     assert page.bpkit.errors == []
-
-
-def wait_for_mathjax(page):
-    """Wait until MathJax has typeset every equation of the page."""
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    page.evaluate("() => MathJax.startup.promise")
-    assert page.locator("mjx-container").count() > 0
 
 
 def test_axe_finds_no_critical_or_serious_violation(open_page):
     page = open_trainer(open_page)
-    wait_for_mathjax(page)  # the page as the reader meets it: equations typeset
     page.locator(".bpw-trainer .bpw-net").focus()
     page.keyboard.press("ArrowRight")
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
-           if v["impact"] in ("critical", "serious")]
-    counts = {}
-    for v in violations:
-        counts[v["impact"]] = counts.get(v["impact"], 0) + 1
-    print(f"{CH4}: axe-core violations by impact {counts}")
-    assert bad == []
-
-
-NAMES = """() => Array.from(document.querySelectorAll('.bpw-trainer input, .bpw-trainer select, .bpw-trainer button, .bpw-trainer [tabindex="0"]')).map((el) => {
-  const label = el.getAttribute('aria-label') || (el.labels && el.labels[0] && el.labels[0].textContent) || el.textContent;
-  return [el.name || el.tagName, (label || '').trim()];
-})"""
+    checks.check_axe(page, CH4)  # the page as the reader meets it: equations typeset
 
 
 def test_every_control_has_an_accessible_name(open_page):
-    names = open_trainer(open_page).evaluate(NAMES)
+    names = checks.accessible_names(open_trainer(open_page), ROOT, extra='[tabindex="0"]')
     assert len(names) == 12 and all(n for _, n in names), names
     assert dict(names)["lr"] == "learning rate"
-
-
-CONTRAST = """() => {
-  const parse = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
-  let bg = null;
-  const w = document.querySelector('.bpw-trainer');
-  for (let el = w; el; el = el.parentElement) {
-    const c = getComputedStyle(el).backgroundColor;
-    if (c && !c.endsWith(', 0)') && c !== 'transparent') { bg = parse(c); break; }
-  }
-  bg = bg || [255, 255, 255];
-  const out = [];
-  for (const t of w.querySelectorAll('svg text'))
-    if (t.textContent.trim()) out.push([t.textContent, ratio(parse(getComputedStyle(t).fill), bg)]);
-  for (const t of w.querySelectorAll('label, output, p, legend, button, option, select, span'))
-    if (t.textContent.trim() && !t.closest('.bpw-sr')) out.push([t.textContent.slice(0, 30), ratio(parse(getComputedStyle(t).color), bg)]);
-  return out;
-}"""
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_text_contrast_in_both_themes(open_page, theme):
     page = open_trainer(open_page)
-    page.evaluate(f"document.documentElement.dataset.theme = '{theme}';"
-                  f"document.documentElement.dataset.mode = '{theme}'")
-    pairs = page.evaluate(CONTRAST)
-    assert len(pairs) > 40
-    worst = min(pairs, key=lambda p: p[1])
-    print(f"trainer {theme}: lowest text contrast {worst[1]:.2f} ({worst[0]!r})")
-    assert worst[1] >= 4.5, worst
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(WIDGET).screenshot(path=str(SHOTS / f"trainer-{theme}.png"))
-
-
-REDRAW = """(values) => {
-  const input = document.querySelector('.bpw-trainer input[name="lr"]');
-  const drawing = document.querySelector('.bpw-trainer svg');
-  return values.map((v) => {
-    const start = performance.now();
-    input.value = String(v);
-    input.dispatchEvent(new Event('input', {bubbles: true}));
-    drawing.getBoundingClientRect();
-    return performance.now() - start;
-  });
-}"""
+    checks.set_theme(page, theme)
+    checks.check_contrast(page, ROOT, f"trainer {theme}", more_than=40)
+    checks.save_screenshot(page.locator(WIDGET), f"trainer-{theme}.png")
 
 
 def test_redraw_time_of_a_control_change(open_page):
     page = open_trainer(open_page)
     page.get_by_role("button", name="Step: one update on one mini-batch").click()
     values = [-1.0 - 0.01 * (i % 50) for i in range(55)]
-    times = page.evaluate(REDRAW, values)[5:]
+    times = checks.redraw_times(page, ROOT, "lr", values)[5:]
     median = statistics.median(times)
     print(f"trainer: learning-rate change -> redrawn and laid out, median {median:.1f} ms over "
           f"{len(times)} changes (slowest {max(times):.1f} ms); target under 16 ms")

@@ -13,26 +13,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from bpkit import worked_example as we
 from bpkit.widgets.chain import chain_state
 from bpkit.widgets.explorer import explorer_state
 
+from . import checks
+from .checks import assert_shown, set_slider
 from .conftest import DESKTOP, PHONE, SITE
 
 CH1 = "book/ch01_chain_rule.html"
 CH2 = "book/ch02_worked_example.html"
 SETTINGS = 20
-SHOTS = SITE.parent / "screenshots"  # beside the site tested (_build/screenshots by default)
-
-# Set a slider as a reader's drag does: its value, then an 'input' event.
-SET_SLIDER = """([name, value]) => {
-  const input = document.querySelector(`.bpw input[name="${name}"]`);
-  input.value = String(value);
-  input.dispatchEvent(new Event('input', {bubbles: true}));
-  return Number(input.value);
-}"""
+ROOT = ".bpw"  # every widget of the page
 
 # Everything the widget shows, read back from the page.
 READ_CHAIN = """() => {
@@ -78,20 +71,6 @@ READ_EXPLORER = """() => {
 }"""
 
 
-def wait_for_mathjax(page):
-    """Wait until MathJax has typeset every equation of the page."""
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    page.evaluate("() => MathJax.startup.promise")
-    assert page.locator("mjx-container").count() > 0
-
-
-def assert_shown(number, expected, where):
-    """The displayed text is `expected` rounded to 4 significant digits; the exact value is it."""
-    shown = float(number["shown"])
-    assert abs(shown - expected) <= 5e-4 * abs(expected) * 1.0001 + 1e-300, (where, number, expected)
-    assert abs(number["exact"] - expected) <= 1e-12 * abs(expected) + 1e-16, (where, number, expected)
-
-
 @pytest.mark.parametrize("how", ["file", "http"])
 def test_chain_widget_shows_bpkit_numbers_for_20_random_settings(open_page, how):
     page = open_page(CH1, how)
@@ -99,7 +78,7 @@ def test_chain_widget_shows_bpkit_numbers_for_20_random_settings(open_page, how)
     rng = np.random.default_rng(10)
     for _ in range(SETTINGS):
         for name, v in zip("xyz", np.round(rng.uniform(-3, 3, 3) / 0.05) * 0.05, strict=True):
-            page.evaluate(SET_SLIDER, [name, round(float(v), 2)])
+            set_slider(page, ROOT, name, round(float(v), 2))
         shown = page.evaluate(READ_CHAIN)
         c = shown["controls"]
         expected = chain_state(c["x"], c["y"], c["z"])
@@ -141,9 +120,9 @@ def test_explorer_shows_bpkit_numbers_for_20_random_settings(open_page, how):
     rng = np.random.default_rng(11)
     for _ in range(SETTINGS):
         for name in we.PARAM_NAMES:
-            page.evaluate(SET_SLIDER, [name, round(float(rng.uniform(-4, 4)), 3)])
+            set_slider(page, ROOT, name, round(float(rng.uniform(-4, 4)), 3))
         for name, lo, hi in (("x1", -2, 2), ("x2", -2, 2), ("t", 0, 1)):
-            page.evaluate(SET_SLIDER, [name, round(float(rng.uniform(lo, hi)), 3)])
+            set_slider(page, ROOT, name, round(float(rng.uniform(lo, hi)), 3))
         page.select_option(".bpw-explorer select", str(rng.choice(we.PARAM_NAMES)))
         shown = page.evaluate(READ_EXPLORER)
         check_explorer(shown)
@@ -156,7 +135,7 @@ def test_step_lowers_the_loss_and_reset_restores_the_start(open_page, how):
     page = open_page(CH2, how)
     page.wait_for_selector(".bpw-explorer")
     start = page.evaluate(READ_EXPLORER)
-    page.evaluate(SET_SLIDER, ["lr", -1])  # eta = 0.1 (the slider is log10 eta)
+    set_slider(page, ROOT, "lr", -1)  # eta = 0.1 (the slider is log10 eta)
     losses = [float(start["loss"]["exact"])]
     for k in range(1, 4):
         page.get_by_role("button", name="Step").click()
@@ -197,68 +176,15 @@ def test_keyboard_moves_a_slider_and_updates_every_number(open_page):
 
 # ------------------------------------------------------------------ layout and reading
 
-LAYOUT = """() => {
-  const rect = (el) => { const r = el.getBoundingClientRect();
-    return {x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height}; };
-  const out = {controls: [], drawings: [], texts: []};
-  for (const el of document.querySelectorAll('.bpw input, .bpw select, .bpw button, .bpw label, .bpw output'))
-    out.controls.push({what: el.tagName + ' ' + (el.name || el.textContent).slice(0, 20), ...rect(el)});
-  for (const svg of document.querySelectorAll('.bpw svg')) {
-    const boxes = [];
-    for (const el of svg.querySelectorAll('.bpw-label-box, .bpw-node'))
-      boxes.push({what: (el.closest('g') || svg).getAttribute('data-param') || el.closest('g').getAttribute('data-edge') || el.closest('g').getAttribute('data-node'), ...rect(el)});
-    out.drawings.push({box: rect(svg), boxes});
-    const scale = svg.getScreenCTM().a;
-    for (const t of svg.querySelectorAll('text')) {
-      if (!t.textContent.trim()) continue;
-      out.texts.push({text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale,
-        svg: rect(svg), ...rect(t)});
-    }
-  }
-  out.width = document.documentElement.clientWidth;
-  out.scrollWidth = document.documentElement.scrollWidth;
-  return out;
-}"""
-
-
-def overlap(a, b, tol=0.5):
-    return (min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > tol
-            and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > tol)
-
-
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("chapter", [CH1, CH2], ids=["ch1", "ch2"])
 def test_nothing_is_cut_off_or_overlaps_and_text_is_legible(open_page, viewport, chapter):
     page = open_page(chapter, viewport=viewport)
     page.wait_for_selector(".bpw")
-    layout = page.evaluate(LAYOUT)
-    assert layout["scrollWidth"] <= layout["width"], "the page scrolls sideways"
-    width = viewport["width"]
-    controls = layout["controls"]
-    assert len(controls) >= (10 if chapter == CH1 else 43)  # labels, sliders, readouts, buttons
-    for c in controls:
-        assert c["w"] > 0 and c["h"] > 0, c
-        assert 0 <= c["x"] and c["x"] + c["w"] <= width + 0.5, c
-    inputs = [c for c in controls if c["what"].startswith(("INPUT", "SELECT", "BUTTON"))]
-    for i, a in enumerate(inputs):
-        for b in inputs[i + 1:]:
-            assert not overlap(a, b), (a, b)
-    for drawing in layout["drawings"]:
-        box = drawing["box"]
-        assert 0 <= box["x"] and box["x"] + box["w"] <= width + 0.5, box
-        boxes = drawing["boxes"]
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
-                assert not overlap(a, b), (a["what"], b["what"])
-    for t in layout["texts"]:
-        assert t["px"] >= 11.0, t
-        s = t["svg"]
-        assert s["x"] - 1 <= t["x"] and t["x"] + t["w"] <= s["x"] + s["w"] + 1, t
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    layout = checks.check_layout(page, viewport, ROOT, texts_off_boxes=False)  # texts in label boxes
+    assert len(layout["controls"]) >= (10 if chapter == CH1 else 43)  # labels, sliders, readouts, buttons
     name = f"{Path(chapter).stem}-{'phone' if viewport == PHONE else 'desktop'}.png"
-    page.locator(".bpkit-widget").first.screenshot(path=str(SHOTS / name))
-    smallest = min(t["px"] for t in layout["texts"])
-    print(f"{name}: {len(controls)} controls inside {width} px, smallest text {smallest:.1f} px")
+    checks.report_layout(page.locator(".bpkit-widget").first, name, layout, viewport)
 
 
 # ---------------------------------------------------------------- accessibility
@@ -267,29 +193,14 @@ def test_nothing_is_cut_off_or_overlaps_and_text_is_legible(open_page, viewport,
 def test_axe_finds_no_critical_or_serious_violation(open_page, chapter):
     page = open_page(chapter)
     page.wait_for_selector(".bpw")
-    wait_for_mathjax(page)  # the page as the reader meets it: equations typeset
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
-           if v["impact"] in ("critical", "serious")]
-    counts = {}
-    for v in violations:
-        counts[v["impact"]] = counts.get(v["impact"], 0) + 1
-    print(f"{chapter}: axe-core violations by impact {counts}")
-    assert bad == []
-
-
-NAMES = """() => Array.from(document.querySelectorAll('.bpw input, .bpw select, .bpw button')).map((el) => {
-  const label = el.getAttribute('aria-label') || (el.labels && el.labels[0] && el.labels[0].textContent) || el.textContent;
-  return [el.name || el.tagName, (label || '').trim()];
-})"""
+    checks.check_axe(page, chapter)  # the page as the reader meets it: equations typeset
 
 
 def test_every_control_has_an_accessible_name(open_page):
-    names = dict(open_page(CH2).evaluate(NAMES))
+    names = dict(checks.accessible_names(open_page(CH2), ROOT))
     assert names["w31"] == "w31" and names["lr"] == "learning rate"
     assert all(names.values())
-    chain = open_page(CH1).evaluate(NAMES)
+    chain = checks.accessible_names(open_page(CH1), ROOT)
     assert [n for _, n in chain][:3] == ["x", "y", "z"]
 
 
@@ -305,47 +216,15 @@ def test_a_skip_link_reaches_the_first_control(open_page):
     assert focused == ["INPUT", "w11", True]
 
 
-CONTRAST = """() => {
-  const parse = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
-  let bg = null;
-  for (let el = document.querySelector('.bpw'); el; el = el.parentElement) {
-    const c = getComputedStyle(el).backgroundColor;
-    if (c && !c.endsWith(', 0)') && c !== 'transparent') { bg = parse(c); break; }
-  }
-  bg = bg || [255, 255, 255];
-  const out = [];
-  for (const t of document.querySelectorAll('.bpw svg text')) {
-    if (!t.textContent.trim()) continue;
-    const g = t.closest('g[data-param], g[data-edge], g[data-node]');
-    const shape = g && g.querySelector('rect, circle');
-    const behind = shape ? parse(getComputedStyle(shape).fill) : bg;
-    out.push([t.textContent, ratio(parse(getComputedStyle(t).fill), behind)]);
-  }
-  for (const t of document.querySelectorAll('.bpw td, .bpw th, .bpw caption, .bpw label, .bpw output, .bpw p, .bpw legend, .bpw button'))
-    if (t.textContent.trim()) out.push([t.textContent.slice(0, 30), ratio(parse(getComputedStyle(t).color), bg)]);
-  return out;
-}"""
-
-
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("chapter", [CH1, CH2], ids=["ch1", "ch2"])
 def test_text_contrast_in_both_themes(open_page, chapter, theme):
     page = open_page(chapter)
     page.wait_for_selector(".bpw")
-    page.evaluate(f"document.documentElement.dataset.theme = '{theme}';"
-                  f"document.documentElement.dataset.mode = '{theme}'")
-    pairs = page.evaluate(CONTRAST)
-    assert len(pairs) > 20
-    worst = min(pairs, key=lambda p: p[1])
-    print(f"{chapter} {theme}: lowest text contrast {worst[1]:.2f} ({worst[0]!r})")
-    assert worst[1] >= 4.5, worst
+    checks.set_theme(page, theme)
+    checks.check_contrast(page, ROOT, f"{chapter} {theme}", more_than=20)
     if theme == "dark":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.locator(".bpkit-widget").first.screenshot(
-            path=str(SHOTS / f"{Path(chapter).stem}-dark.png"))
+        checks.save_screenshot(page.locator(".bpkit-widget").first, f"{Path(chapter).stem}-dark.png")
 
 
 def test_the_website_fallback_holds_the_notebook_state():

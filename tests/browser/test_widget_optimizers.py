@@ -220,7 +220,7 @@ def test_nothing_is_cut_off_or_overlaps_and_text_is_legible(open_page, viewport,
     page.wait_for_selector(".bpw-optimizers")
     page.select_option(".bpw-optimizers select", surface)
     set_slider(page, ROOT, "lr-SGD", 0.5)  # SGD diverges: the longest table cell
-    layout = checks.check_layout(page, viewport, ROOT, texts_apart=False)
+    layout = checks.check_layout(page, viewport, ROOT)
     assert len(layout["controls"]) >= 40  # labels, sliders, readouts, checkboxes, the menu, Reset
     name = f"ch05-{surface}-{'phone' if viewport == PHONE else 'desktop'}.png"
     checks.report_layout(page.locator(".bpkit-widget").first, name, layout, viewport)

@@ -177,8 +177,9 @@ function drawFrame(c, group, xticks, yticks, ylabel = tickLabel) {
     group);
   for (const v of xticks) {
     s("line", { x1: c.sx(v), x2: c.sx(v), y1: b.y1, y2: b.y1 + 4, class: "bpw-axis" }, group);
-    // the last label ends at its tick rather than past the drawing's edge
-    const anchor = c.sx(v) > b.x1 - 16 ? "end" : "middle";
+    // a label at the frame's edge starts or ends at its tick, clear of the drawing's edge
+    // and of the y axis's labels
+    const anchor = c.sx(v) > b.x1 - 16 ? "end" : c.sx(v) < b.x0 + 16 ? "start" : "middle";
     s("text", { x: c.sx(v), y: b.y1 + 17, "text-anchor": anchor, text: tickLabel(v) }, group);
   }
   for (const [v, labelled] of yticks) {

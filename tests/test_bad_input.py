@@ -25,6 +25,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from test_engine import recursive_order  # the order as the engine built it before (reference)
 
 import bpkit as bp
 from bpkit.engine import Value
@@ -561,20 +562,6 @@ def graphs(draw):
         a, b = draw(st.sampled_from(nodes)), draw(st.sampled_from(nodes))
         nodes.append(draw(st.sampled_from([a + b, a * b.tanh(), a.tanh() + b, a - b.sigmoid()])))
     return nodes[-1]
-
-
-def recursive_order(out):
-    order, seen = [], set()
-
-    def visit(node):
-        if id(node) not in seen:
-            seen.add(id(node))
-            for parent in node.parents:
-                visit(parent)
-            order.append(node)
-
-    visit(out)
-    return order
 
 
 @given(out=graphs())

@@ -374,17 +374,6 @@ const TRAINER_CSS = `
 .bpw-trainer .bpw-select select { max-width: 100%; }
 `;
 
-// Helper: the trainer's own styles, added once next to ui.js's.
-function addTrainerStyle(el) {
-  const root = el.getRootNode ? el.getRootNode() : document;
-  const target = root === document ? document.head : root;
-  if (target.querySelector && target.querySelector("style[data-bpw-trainer]")) return;
-  const style = document.createElement("style");
-  style.dataset.bpwTrainer = "1";
-  style.textContent = TRAINER_CSS;
-  target.append(style);
-}
-
 // Helper: a labelled <select>.
 function selectControl(label, options, value, onChange) {
   const id = uid("select");
@@ -417,7 +406,7 @@ const NET_W = 400, NET_H = 300;
 
 function render({ model, el }) {
   addStyle(el);
-  addTrainerStyle(el);
+  addStyle(el, TRAINER_CSS, "bpw-trainer");
   const root = h("div", { class: "bpw bpw-trainer", tabindex: "-1" });
   root.dataset.widget = "trainer";
   el.append(root);

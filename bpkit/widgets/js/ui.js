@@ -251,13 +251,14 @@ const CSS = `
 .bpw-note { font-size: 12px; opacity: 0.85; }
 `;
 
-// Add the stylesheet to the document (once), or to a shadow root when el is in one.
-function addStyle(el) {
+// Add a stylesheet (ui.js's own by default, or a widget's, under its own key) to the
+// document, once, or to a shadow root when el is in one.
+function addStyle(el, css = CSS, key = "bpw") {
   const root = el.getRootNode ? el.getRootNode() : document;
   const target = root === document ? document.head : root;
-  if (target.querySelector && target.querySelector("style[data-bpw]")) return;
+  if (target.querySelector && target.querySelector(`style[data-style="${key}"]`)) return;
   const style = document.createElement("style");
-  style.dataset.bpw = "1";
-  style.textContent = CSS;
+  style.dataset.style = key;
+  style.textContent = css;
   target.append(style);
 }

@@ -67,10 +67,13 @@ def _warn_if_diverging(history, optimizer) -> None:
     start, now = history.train_loss[0], history.train_loss[-1]
     if history.diverging_epoch is None and start > 0 and now > GROWTH * start:
         history.diverging_epoch = history.epoch[-1]
-        warnings.warn(f"the training loss has grown from {start:.4g} before training to "
-                      f"{now:.4g} at epoch {history.epoch[-1]}, over {GROWTH} times its start: "
-                      f"the run is diverging. {_causes(optimizer)}", DivergenceWarning,
-                      stacklevel=3)
+        # Named as coming from fit itself: the caller's file would be a notebook's temporary
+        # cell file, an absolute path that means nothing to a reader.
+        warnings.warn_explicit(
+            f"the training loss has grown from {start:.4g} before training to {now:.4g} at "
+            f"epoch {history.epoch[-1]}, over {GROWTH} times its start: the run is diverging. "
+            f"{_causes(optimizer)}", DivergenceWarning, filename="bpkit.train.fit", lineno=0,
+            module="bpkit.train")
 
 
 # ------------------------------------------------------------------ the training loop

@@ -124,3 +124,8 @@ def test_path_product_rejects_nodes_that_are_not_parent_and_child():
 def test_count_paths_to_a_node_outside_the_graph_is_zero():
     _, out = layered(2, 2)
     assert count_paths(out, Value(0.0)) == 0
+
+
+def test_a_boolean_is_not_an_input():
+    with pytest.raises(ValueError, match="x must be a number in .* got True"):
+        ChainRuleWidget().set(x=True)

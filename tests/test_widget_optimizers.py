@@ -181,3 +181,8 @@ def test_each_optimizer_keeps_its_colour_whichever_others_are_shown():
         colours = {line.get_label(): line.get_color() for line in ax.get_lines()}
         for name in runs:
             assert colours[name] == PATH_COLOURS[OPTIMIZERS.index(name)]
+
+
+def test_selected_must_name_optimizers():
+    with pytest.raises(ValueError, match="selected must be an optimizer's name or a list"):
+        OptimizerExplorer(selected=5)

@@ -183,3 +183,8 @@ def test_compute_gives_a_fresh_trainers_result():
     tr.train(epochs=2)
     fresh = tr.compute(tr.controls)
     assert fresh["step"] == 0 and fresh["params"] == tr.start
+
+
+def test_a_batch_size_must_be_an_integer_or_full():
+    with pytest.raises(ValueError, match=r"batch_size must be one of .* got 16\.0"):
+        Trainer(batch_size=16.0)

@@ -168,7 +168,7 @@ class ChainRuleWidget(BookWidget):
         super().__init__(start)
 
     def _check_range(self, name, v):
-        if not isinstance(v, (int, float)) or not self.low <= v <= self.high:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not self.low <= v <= self.high:
             raise ValueError(f"ChainRuleWidget: {name} must be a number in [{self.low}, "
                              f"{self.high}] (the slider's range), got {v!r}")
 

@@ -146,7 +146,7 @@ class NetworkExplorer(BookWidget):
     def _recompute(self, restart: bool) -> None:
         super()._recompute(restart)
         if restart:
-            self.history = [self.result["loss"]]
+            self.history = [self.result["loss"]]  # finite or None, as _finite made it
 
     def set(self, **values) -> None:
         """Move controls from code, e.g. ``ex.set(w31=-1.2, t=0.9, lr=0.1, weight="b3")``.
@@ -173,7 +173,7 @@ class NetworkExplorer(BookWidget):
             raise FloatingPointError("NetworkExplorer.step: the loss is not finite; press Reset")
         lr, g, p = self.controls["lr"], self.gradients, self.params
         self._set_controls({n: p[n] - lr * g[n] for n in we.PARAM_NAMES}, restart=False)
-        self.history = [*self.history, self.loss]
+        self.history = [*self.history, self.result["loss"]]  # None, not NaN, if not finite
         return self.loss
 
     def reset(self) -> None:

@@ -123,18 +123,20 @@ class BookWidget(anywidget.AnyWidget):
             self._recompute(restart=True)
 
     def _set_controls(self, values: dict, restart: bool = True) -> None:
-        """Change several controls and recompute once."""
-        self._holding = True
-        try:
-            self.controls = {**self.controls, **values}
-        finally:
-            self._holding = False
-        self._recompute(restart=restart)
+        """Change several controls and recompute once; the page gets it all in one message."""
+        with self.hold_sync():
+            self._holding = True
+            try:
+                self.controls = {**self.controls, **values}
+            finally:
+                self._holding = False
+            self._recompute(restart=restart)
 
     def _on_message(self, widget, content, buffers) -> None:
         event = content.get("event") if isinstance(content, dict) else None
         if event in self._actions:
-            getattr(self, event)()
+            with self.hold_sync():  # every trait the action changes, in one message
+                getattr(self, event)()
 
     def reset(self) -> None:
         """Put every control back where it started."""

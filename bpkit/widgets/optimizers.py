@@ -296,6 +296,9 @@ def _check(values: dict) -> dict:
                 raise ValueError(f"steps must be an integer from {lo} to {hi}, got {v!r}")
             out[key] = int(v)
         elif key == "selected":
+            if not isinstance(v, (str, list, tuple, set, frozenset)):
+                raise ValueError(f"selected must be an optimizer's name or a list of them, "
+                                 f"some of {list(OPTIMIZERS)}; got {v!r}")
             names = [v] if isinstance(v, str) else list(v)
             bad = [n for n in names if n not in OPTIMIZERS]
             if bad:

@@ -165,7 +165,8 @@ def _check(values: dict) -> None:
                "optimizer": list(OPTIMIZERS), "batch_size": BATCH_SIZES}
     for name, v in values.items():
         if name in choices:
-            if isinstance(v, bool) or v not in choices[name]:
+            # 16.0 == 16, but a batch size must be an integer (or "full")
+            if isinstance(v, (bool, float)) or v not in choices[name]:
                 raise ValueError(f"Trainer: {name} must be one of {choices[name]}, got {v!r}")
             continue
         lo, hi = LIMITS[name]
@@ -241,6 +242,10 @@ class Trainer(BookWidget):
         return Trainer(**controls).result
 
     def _recompute(self, restart) -> None:
+        with self.hold_sync():  # data, start and result reach the page in one message
+            self._recompute_held(restart)
+
+    def _recompute_held(self, restart) -> None:
         if restart is True or restart == "data":
             self.data = make_data(self.controls["dataset"], self.controls["seed"])
         if restart is True or restart in ("data", "weights"):

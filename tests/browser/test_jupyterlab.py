@@ -28,6 +28,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import psutil
 import pytest
 
@@ -327,3 +328,61 @@ def test_explorer_slider_is_recomputed_by_the_kernel(browser, jupyterlab):
     _, alive = psutil.wait_procs(kernel_processes, timeout=30)
     assert not alive, f"the kernel did not stop: {alive}"
     print(f"  test body: {time.perf_counter() - started:.1f} s")
+
+
+TRAINER = ".jp-OutputArea-output .bpw-trainer"
+TRAINER_NOTEBOOK = "trainer_in_a_kernel.ipynb"
+# How many units the drawn network has, and the step the status line shows.
+READ_TRAINER = """(root) => ({
+  units: root.querySelectorAll("[data-unit]").length,
+  step: Number((root.querySelector(".bpw-status") || {textContent: ""}).textContent
+    .match(/step (\\d+)/)?.[1] ?? -1),
+})"""
+
+
+def test_trainer_follows_the_kernel_when_the_network_changes(browser, jupyterlab):
+    """A new network (more units, another layer, three classes) is built by the kernel and
+    drawn when its weights arrive; the page never draws new controls with old weights, and
+    the controls after it still reach the kernel (a Step trains the new network)."""
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nbformat.v4.new_notebook(metadata={"kernelspec": kernel}, cells=[
+        nbformat.v4.new_code_cell(
+            "from bpkit.widgets.trainer import Trainer\ntrainer = Trainer('moons')\ntrainer")]),
+        jupyterlab.root / TRAINER_NOTEBOOK)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    context.route("**/*", lambda route: route.continue_()
+                  if route.request.url.startswith((jupyterlab.url + "/", "data:", "blob:"))
+                  else route.abort())
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    try:
+        page.goto(f"{jupyterlab.url}/lab/tree/{TRAINER_NOTEBOOK}?token={jupyterlab.token}",
+                  timeout=STARTUP_S * 1000)
+        page.wait_for_function(NOTEBOOK_READY, arg=TRAINER_NOTEBOOK,
+                               timeout=STARTUP_S * 1000, polling=250)
+        assert page.evaluate(RUN_COMMAND, ["notebook:run-all-cells", RUN_ALL_S * 1000])
+        trainer = page.locator(TRAINER)
+        trainer.wait_for(timeout=WIDGET_S * 1000)
+        handle = trainer.element_handle()
+        start = handle.evaluate(READ_TRAINER)
+        assert start["units"] == 2 + 2 * 8 + 2 and start["step"] == 0, start
+
+        def wait_for_units(n):
+            page.wait_for_function(f"(root) => root.querySelectorAll('[data-unit]').length === {n}",
+                                   arg=handle, timeout=WIDGET_S * 1000, polling=50)
+
+        trainer.locator("input[name=width]").focus()
+        page.keyboard.press("ArrowRight")  # width 9: the kernel draws new weights
+        wait_for_units(2 + 2 * 9 + 2)
+        trainer.locator("input[name=layers]").focus()
+        page.keyboard.press("ArrowRight")  # three hidden layers
+        wait_for_units(2 + 3 * 9 + 2)
+        trainer.locator("select").first.select_option("spirals3")  # three classes
+        wait_for_units(2 + 3 * 9 + 3)
+        trainer.get_by_role("button", name="Step").first.click()
+        page.wait_for_function(f"(root) => ({READ_TRAINER})(root).step === 1", arg=handle,
+                               timeout=WIDGET_S * 1000, polling=50)
+        assert errors == [], errors
+    finally:
+        context.close()

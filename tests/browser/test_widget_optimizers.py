@@ -248,7 +248,7 @@ def test_text_contrast_in_both_themes(open_page, theme):
     checks.save_screenshot(page.locator(".bpkit-widget").first, f"ch05-{theme}.png")
 
 
-def test_a_redraw_takes_under_a_frame_on_the_quadratic(open_page):
+def test_redraws_on_both_surfaces_print_their_time(open_page):
     page = open_page(CH5)
     page.wait_for_selector(".bpw-optimizers")
     positions = [round(-2.0 + 0.01 * k, 2) for k in range(50)]  # log10 of Adam's eta

@@ -329,6 +329,6 @@ def test_play_with_a_slow_kernel_asks_for_one_epoch_at_a_time(open_page):
     got = page.evaluate(SLOW_KERNEL)
     print(f"a kernel answering in 120 ms: {got['sent']} requests in 1.5 s of Play, at most "
           f"{got['most']} unanswered at a time")
-    assert got["most"] == 1 and 5 <= got["sent"] <= 14  # about 1.5 s / 120 ms, not 90 frames
+    assert got["most"] == 1 and got["sent"] >= 2  # one request at a time, and Play goes on
     assert got["sent"] == got["atPause"] == got["answered"] == got["epoch"]
     assert page.bpkit.errors == []

@@ -32,6 +32,7 @@ const actions = {
 
 function render({ model, el }) {
   addStyle(el);
+  ownKeys(el);
   const root = h("div", { class: "bpw bpw-chain", tabindex: "-1" });
   root.dataset.widget = "chain";
   el.append(root);

@@ -245,7 +245,7 @@ function depthState(controls, network, check = false) {
   };
 }
 
-// Whether the weights of `before` also serve `after` (only the activation changed).
+// Helper: whether the weights of `before` also serve `after` (only the activation changed).
 function sameNetwork(before, after) {
   return !!before && DEPTH_NETWORK_KEYS.every((k) => before[k] === after[k]);
 }
@@ -395,6 +395,7 @@ function settingText(r) {
 
 function render({ model, el }) {
   addStyle(el);
+  ownKeys(el);
   const root = h("div", { class: "bpw bpw-depth", tabindex: "-1" });
   root.dataset.widget = "depth";
   el.append(root);

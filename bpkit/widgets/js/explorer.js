@@ -61,6 +61,7 @@ const actions = {
 
 function render({ model, el }) {
   addStyle(el);
+  ownKeys(el);
   const root = h("div", { class: "bpw bpw-explorer", tabindex: "-1" });
   root.dataset.widget = "explorer";
   el.append(root);

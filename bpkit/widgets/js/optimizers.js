@@ -241,8 +241,9 @@ function contourData(f, c, nx, ny, levels) {
   return parts.join("");
 }
 
-// The values of the contour lines, log-spaced as bpkit.widgets.optimizers.plot_trajectories
-// spaces them: from max(min f, 1e-3 (max f - min f), 1e-6) to max f over the window.
+// Helper (a drawing choice, not a number shown): the values of the contour lines, log-spaced
+// like bpkit.widgets.optimizers.plot_trajectories's, from max(min f, 1e-3 (max f - min f),
+// 1e-6) towards max f over the window, sampled on a coarser grid.
 function contourLevels(f, c, count) {
   let lo = Infinity, hi = -Infinity;
   const [x0, x1] = c.xlim, [y0, y1] = c.ylim;
@@ -286,6 +287,7 @@ function swatch(colour, style) {
 // Draws the explorer into `el` from the model's traits; the controls write `controls` back.
 function render({ model, el }) {
   addStyle(el);
+  ownKeys(el);
   const setup = model.get("setup");
   const names = setup.optimizers;
   const colour = Object.fromEntries(names.map((n, i) => [n, setup.colours[i % setup.colours.length]]));

@@ -406,6 +406,7 @@ const NET_W = 400, NET_H = 300;
 
 function render({ model, el }) {
   addStyle(el);
+  ownKeys(el);
   addStyle(el, TRAINER_CSS, "bpw-trainer");
   const root = h("div", { class: "bpw bpw-trainer", tabindex: "-1" });
   root.dataset.widget = "trainer";
@@ -511,13 +512,14 @@ function render({ model, el }) {
     xlabel: "epoch", ylabel: "loss" });
   view.append(h("p", { class: "bpw-note", text: "Solid: the training loss, over all training "
     + "points; dashed: the validation loss, over the validation points." }));
-  const trainLine = s("polyline", { fill: "none", stroke: CLASS_COLOURS[0], "stroke-width": 2.2 },
+  // blue and vermillion, as the book's loss plots (at least 3:1 against both themes' pages)
+  const trainLine = s("polyline", { fill: "none", stroke: POSITIVE, "stroke-width": 2.2 },
     lossChart.layer);
-  const valLine = s("polyline", { fill: "none", stroke: CLASS_COLOURS[1], "stroke-width": 2.2,
+  const valLine = s("polyline", { fill: "none", stroke: NEGATIVE, "stroke-width": 2.2,
     "stroke-dasharray": "7 4" }, lossChart.layer);
   // the latest point of each curve (the only one at epoch 0)
-  const trainDot = s("circle", { r: 3.5, fill: CLASS_COLOURS[0] }, lossChart.layer);
-  const valDot = s("circle", { r: 3.5, fill: "var(--bpw-bg)", stroke: CLASS_COLOURS[1],
+  const trainDot = s("circle", { r: 3.5, fill: POSITIVE }, lossChart.layer);
+  const valDot = s("circle", { r: 3.5, fill: "var(--bpw-bg)", stroke: NEGATIVE,
     "stroke-width": 2 }, lossChart.layer);
 
   // --------------------------------------------------------------- the network
@@ -725,8 +727,19 @@ function render({ model, el }) {
     status.replaceChildren(...parts);
   }
 
+  // Whether the weights in `result` are those of the network the controls and the data
+  // describe. In a kernel the controls change in the page first and the weights arrive a
+  // moment later; until then the page keeps what it drew.
+  function consistent(c, r, data) {
+    const Ws = Object.keys(r.params || {}).filter((key) => key.endsWith(".W"));
+    if (Ws.length !== c.layers + 1) return false;
+    const widths = Ws.sort((a, b) => parseInt(a, 10) - parseInt(b, 10)).map((key) => r.params[key].length);
+    return widths.slice(0, -1).every((w) => w === c.width) && widths[widths.length - 1] === data.n_classes;
+  }
+
   function draw() {
     const c = model.get("controls"), r = model.get("result"), data = model.get("data");
+    if (!consistent(c, r, data)) return;
     // the controls, as the kernel or the page model holds them
     for (const [name, sl] of Object.entries(sliders)) {
       if (Math.abs(sl.value - c[name]) > 1e-9 * Math.max(1, Math.abs(c[name]))) sl.value = c[name];

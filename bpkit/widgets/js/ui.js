@@ -9,12 +9,12 @@ const ACCENT = "#009E73";    // bpkit.plot.PALETTE[2], bluish green
 const FONT = 13;             // font size in the drawings, in SVG units (>= 11 px on a phone)
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-let widgetCount = 0;
-
-// A new id, unique in the page, for labels and descriptions.
+// A new id, unique in the page, for labels and descriptions. The count is kept on the page's
+// global object: anywidget loads a fresh copy of this module for every widget, so a count of
+// the module's own would give two widgets of one notebook the same ids.
 function uid(prefix) {
-  widgetCount += 1;
-  return `bpw-${prefix}-${widgetCount}`;
+  globalThis.bpwIdCount = (globalThis.bpwIdCount || 0) + 1;
+  return `bpw-${prefix}-${globalThis.bpwIdCount}`;
 }
 
 // An HTML element with attributes and children.
@@ -58,11 +58,6 @@ function fmtSigned(v, digits = 4) {
   return v > 0 ? "+" + text : text;
 }
 
-// Parse what fmt wrote (the browser tests read the page back this way).
-function parseShown(text) {
-  return Number(text.replace("\u2212", "-"));
-}
-
 // A <span> showing v rounded, with the exact value in its title (shown on hover).
 function numberSpan(v, signed = false, digits = 4) {
   const span = h("span", { class: "bpw-num" });
@@ -75,8 +70,9 @@ function setNumber(span, v, signed = false, digits = 4) {
   span.dataset.exact = String(v);
 }
 
-// Keys pressed in a widget's control belong to the control: in JupyterLab the notebook would
-// otherwise also take the arrow keys (to move between cells) and the letters (as commands).
+// Keys pressed in a widget belong to the widget: in JupyterLab the notebook would otherwise
+// also take the arrow keys (to move between cells) and the letters (as commands). Every
+// widget's render calls it on its element, so that all its controls keep their keys.
 function ownKeys(control) {
   control.addEventListener("keydown", (event) => event.stopPropagation());
   return control;

@@ -6,7 +6,8 @@ blindness; use it, in this order, wherever colour carries meaning.
 
 from __future__ import annotations
 
-__all__ = ["PALETTE", "NEGATIVE", "POSITIVE", "label_axes", "plot_loss_curves",
+__all__ = ["PALETTE", "NEGATIVE", "POSITIVE", "BOOK_STYLE", "MAX_FIGURE_WIDTH",
+           "use_book_style", "label_axes", "plot_loss_curves",
            "plot_decision_boundary", "decision_grid"]
 
 #: Okabe-Ito: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, black.
@@ -14,6 +15,30 @@ PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#C
            "#000000"]
 #: Colours for the sign of a quantity (a gradient, a weight): blue positive, vermillion negative.
 POSITIVE, NEGATIVE = "#0072B2", "#D55E00"
+
+
+#: The book's matplotlib settings: every piece of text at least 13 pt at 100 dpi (18 px).
+#: A figure at most ``MAX_FIGURE_WIDTH`` inches wide is then shown at its natural size on a
+#: desktop page (about 700 px), where its smallest text is 18 px, and scaled to a 360 px
+#: phone column, where it is still above 9 px. ``tests/test_figures.py`` holds every stored
+#: figure to that width.
+BOOK_STYLE = {
+    "figure.dpi": 100, "savefig.dpi": 100,
+    "font.size": 13, "axes.titlesize": 14, "axes.labelsize": 13,
+    "xtick.labelsize": 13, "ytick.labelsize": 13, "legend.fontsize": 13,
+    "legend.title_fontsize": 13, "figure.titlesize": 15,
+}
+MAX_FIGURE_WIDTH = 7.0  # inches, so 700 px at 100 dpi
+
+
+def use_book_style() -> None:
+    """Apply :data:`BOOK_STYLE` to matplotlib (each chapter calls this once, at the top)."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    mpl.rcParams.update(BOOK_STYLE)
+    # lines without an explicit colour take the palette: blue, vermillion, green, orange, ...
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=[PALETTE[i] for i in (4, 5, 2, 0, 1, 6, 7)])
 
 
 def label_axes(ax, title: str, xlabel: str, ylabel: str):
@@ -116,5 +141,5 @@ def plot_decision_boundary(model, x, t, ax=None, *, threshold: float = 0.5,
     ax.set_ylim(yy.min(), yy.max())
     label_axes(ax, title, "$x_1$", "$x_2$")
     if legend:
-        ax.legend(loc="upper right", fontsize="small")
+        ax.legend(loc="upper right")
     return ax

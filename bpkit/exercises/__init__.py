@@ -1,38 +1,118 @@
 """Checks for the book's exercises, one module per chapter (``bpkit.exercises.ch1``, ...).
 
-A check prints a line starting with "Correct" when the answer is right and raises
-:class:`ExerciseError` (an AssertionError) with a hint when it is not. The test suite proves,
-for every check, that it accepts the solution and rejects a wrong answer.
+A check prints a line starting with "Correct." when the answer is right and raises
+:class:`ExerciseError` (an AssertionError) with a hint when it is not. Neither message states
+the expected value: a passing check says what the answer implies, a failing one names what is
+off (a sign, a factor, a shape, a missing term). In a notebook the error shows only its message
+and the frames of the reader's own code, never a line of the check (see
+:meth:`ExerciseError._render_traceback_`). The test suite proves, for every exercise, that the
+check accepts the solution, rejects a wrong answer, and gives neither answer away.
 """
 
 from __future__ import annotations
 
+import pathlib
+import traceback
+
 import numpy as np
 
-__all__ = ["ExerciseError", "correct", "check_close"]
+__all__ = ["ExerciseError", "correct", "check_close", "no_answer", "expect_function",
+           "call_reader"]
+
+_HERE = pathlib.Path(__file__).resolve().parent
 
 
 class ExerciseError(AssertionError):
     """A wrong answer to an exercise; the message says what is off."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython and Jupyter show for this error (IPython calls this hook if present).
+
+        The frames of the reader's code that raised inside a check (``raise ... from err``)
+        are kept; the check's own frames are not shown, so its source cannot give the answer
+        away. Outside IPython, Python prints the usual traceback.
+        """
+        lines = []
+        cause = self.__cause__
+        if cause is not None and cause.__traceback__ is not None:
+            frames = [f for f in traceback.extract_tb(cause.__traceback__)
+                      if not pathlib.Path(f.filename).resolve().is_relative_to(_HERE)]
+            if frames:
+                lines.append("Your code raised this error:")
+                lines.extend(s.rstrip("\n") for s in traceback.format_list(frames))
+                lines.extend(s.rstrip("\n") for s in
+                             traceback.format_exception_only(type(cause), cause))
+                lines.append("")
+        lines.append(f"ExerciseError: {self}")
+        return lines
+
 
 def correct(message: str = "") -> None:
+    """Print the line a passing check prints: "Correct." and what the answer implies."""
     print(f"Correct. {message}".rstrip())
+
+
+def no_answer(what: str) -> ExerciseError:
+    """The error for an answer not given yet (``None``, or a stub that raises)."""
+    return ExerciseError(f"{what}: no answer yet. Write your answer in the cell above, run "
+                         "it, then run this check again.")
+
+
+def expect_function(what: str, fn) -> None:
+    """Raise unless ``fn`` is callable (``None`` counts as no answer yet)."""
+    if fn is None:
+        raise no_answer(what)
+    if not callable(fn):
+        raise ExerciseError(f"{what}: expected a function, got {type(fn).__name__}.")
+
+
+def call_reader(what: str, fn, *args):
+    """Call the reader's function; if it raises, say so (its own frames stay visible).
+
+    A stub's ``NotImplementedError`` counts as no answer yet.
+    """
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise no_answer(what) from None
+    except Exception as err:  # the reader's code failed: name the error, keep their frames
+        raise ExerciseError(f"{what} raised {type(err).__name__}: {err}") from err
 
 
 def check_close(what: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-9,
                 hint: str = "") -> None:
-    """Raise ExerciseError unless ``got`` matches ``expected`` in shape and value."""
+    """Raise ExerciseError unless ``got`` matches ``expected`` in shape and value.
+
+    The message names the shape that was expected (shapes are part of the question, not the
+    answer) but never the expected values.
+    """
     if got is None:
-        raise ExerciseError(f"{what}: no answer yet (got None). {hint}".rstrip())
+        raise no_answer(what)
     try:
         got_arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ExerciseError(f"{what}: expected a number or an array, got {got!r}") from None
+        raise ExerciseError(f"{what}: expected a number or an array, got "
+                            f"{type(got).__name__}.") from None
     exp_arr = np.asarray(expected, dtype=np.float64)
     if got_arr.shape != exp_arr.shape:
         raise ExerciseError(f"{what}: expected shape {exp_arr.shape}, got {got_arr.shape}. "
                             f"{hint}".rstrip())
+    if not np.all(np.isfinite(got_arr)):
+        raise ExerciseError(f"{what}: your answer contains inf or nan. {hint}".rstrip())
     if not np.allclose(got_arr, exp_arr, rtol=rtol, atol=atol):
-        raise ExerciseError(f"{what}: not right yet (got {np.round(got_arr, 6).tolist()}). "
+        raise ExerciseError(f"{what}: not right yet. {_diagnose(got_arr, exp_arr, rtol, atol)}"
                             f"{hint}".rstrip())
+
+
+def _diagnose(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
+    """Name a common slip (a flipped sign, a constant factor) without giving the values."""
+    if np.allclose(-got, expected, rtol=rtol, atol=atol):
+        return "The sign is flipped. "
+    mask = np.abs(expected) > atol
+    if mask.any() and np.all(np.abs(got[mask]) > atol):
+        ratio = got[mask] / expected[mask]
+        if np.allclose(ratio, ratio.flat[0], rtol=1e-6) and np.allclose(
+                got[~mask], 0, atol=atol):
+            return ("Your answer is a constant multiple of the right one: a factor is "
+                    "missing or extra. ")
+    return ""

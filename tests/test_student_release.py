@@ -20,7 +20,7 @@ def make_notebook():
     solution = nbformat.v4.new_code_cell("answer = 42\nslope = 2 * answer\nprint(slope)\n\n"
                                          "def grad(x, y=1):\n    return 2 * x * y\n",
                                          metadata={"tags": ["hide-input", "solution"]})
-    check = nbformat.v4.new_code_cell("ch1.check(answer, slope)")
+    check = nbformat.v4.new_code_cell("ch1.check(answer, slope, grad)")
     nb.cells = [nbformat.v4.new_markdown_cell("**Exercise 1.1**"), intro, solution, check]
     nb.metadata["widgets"] = {"state": {}}
     return nb
@@ -37,7 +37,7 @@ def test_solutions_replaced_by_answer_cells(tmp_path):
     exec(answer.source, namespace)  # the student cell runs, and the stub says what to do
     with pytest.raises(NotImplementedError, match="write grad here"):
         namespace["grad"](1.0)
-    assert nb.cells[3].source == "ch1.check(answer, slope)"
+    assert nb.cells[3].source == "ch1.check(answer, slope, grad)"
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
     assert "widgets" not in nb.metadata
 
@@ -50,3 +50,21 @@ def test_command_line_writes_the_student_copy(tmp_path, capsys):
     assert "1 solution cell(s) removed" in capsys.readouterr().out
     assert not any("solution" in c.metadata.get("tags", []) for c in out.cells)
     assert nbformat.read(src, as_version=4).cells[2].source.startswith("answer = 42")
+
+
+def test_answer_cells_name_only_what_the_check_uses_and_stub_classes():
+    nb = nbformat.v4.new_notebook()
+    solution = nbformat.v4.new_code_cell(
+        "lam_A = [2.0, 7.0]\nlr_max = 2 / max(lam_A)\n\n\ndef helper(x):\n    return x\n\n\n"
+        "class Fixed(Base):\n    def forward(self, x):\n        return x\n\n"
+        "    def backward(self, dz):\n        return dz\n", metadata={"tags": ["solution"]})
+    nb.cells = [solution, nbformat.v4.new_code_cell("ch4.check(lr_max, Fixed)")]
+    student_release.strip_solutions(nb)
+    answer = nb.cells[0].source
+    assert "lr_max = None" in answer and "lam_A" not in answer and "helper" not in answer
+    assert "class Fixed(Base):" in answer and "def backward(self, dz):" in answer
+    assert "return dz" not in answer
+    namespace = {"Base": object}
+    exec(answer, namespace)
+    with pytest.raises(NotImplementedError, match="Fixed.backward"):
+        namespace["Fixed"]().backward(1.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import re
 
 import nbformat
 
@@ -18,18 +19,27 @@ PLACEHOLDER = "# Your answer here: replace the None values and write the functio
 
 
 def strip_solutions(nb: nbformat.NotebookNode) -> int:
-    """Replace the solution cells of ``nb`` in place; return how many there were."""
+    """Replace the solution cells of ``nb`` in place; return how many there were.
+
+    The answer cell names only what the check after it uses: the values it reads (set to
+    ``None``), the functions and classes it calls (with their signatures, each body raising
+    ``NotImplementedError``, which the checks report as "no answer yet"). Helper names of the
+    solution are not given away.
+    """
     count = 0
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         tags = cell.get("metadata", {}).get("tags", [])
         if "solution" in tags:
-            names = _assigned_names(cell.source)
-            body = PLACEHOLDER + "".join(f"{name} = None\n" for name in names)
-            body += "".join(f"\n\n{signature}\n    raise NotImplementedError(\"write {name} here, "
-                            f"then run the check below\")\n"
-                            for name, signature in _functions(cell.source))
+            check = nb.cells[i + 1].source if i + 1 < len(nb.cells) else ""
+            used = set(re.findall(r"[A-Za-z_]\w*", check))
+            body = PLACEHOLDER
+            body += "".join(f"{name} = None\n" for name in _assigned_names(cell.source)
+                            if name in used)
+            for name, lines in _definitions(cell.source):
+                if name in used:
+                    body += "\n\n" + "\n".join(lines) + "\n"
             nb.cells[i] = nbformat.v4.new_code_cell(body, metadata={"tags": ["answer"]})
             count += 1
         else:
@@ -51,11 +61,29 @@ def _assigned_names(source: str) -> list[str]:
     return names
 
 
-def _functions(source: str) -> list[tuple[str, str]]:
-    """``(name, def line)`` of every top-level function a solution cell defines."""
-    return [(line[4:].split("(", 1)[0].strip(), line.rstrip())
-            for line in source.splitlines()
-            if line.startswith("def ") and line.rstrip().endswith(":")]
+def _definitions(source: str) -> list[tuple[str, list[str]]]:
+    """``(name, stub lines)`` of every top-level function and class a solution defines.
+
+    A function keeps its ``def`` line; a class keeps its ``class`` line and the ``def`` lines
+    of its methods. Every body becomes ``raise NotImplementedError(...)``.
+    """
+    found = []
+    for line in source.splitlines():
+        stripped = line.rstrip()
+        if line.startswith("def ") and stripped.endswith(":"):
+            name = line[4:].split("(", 1)[0].strip()
+            found.append((name, [stripped, f'    raise NotImplementedError("write {name} '
+                                           f'here, then run the check below")']))
+        elif line.startswith("class ") and stripped.endswith(":"):
+            name = re.split(r"[(:]", line[6:], maxsplit=1)[0].strip()
+            found.append((name, [stripped]))
+        elif (line.startswith("    def ") and stripped.endswith(":") and found
+              and found[-1][1][0].startswith("class ")):
+            method = line[8:].split("(", 1)[0].strip()
+            found[-1][1].extend([stripped, f'        raise NotImplementedError("write '
+                                           f'{found[-1][0]}.{method} here")'])
+    return [(name, lines if len(lines) > 1 else lines + ["    pass"])
+            for name, lines in found]
 
 
 def main(argv=None) -> None:

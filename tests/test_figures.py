@@ -24,7 +24,9 @@ NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 MIN_PT = 13
 SLACK_PX = 15  # a tight bounding box may reach past the figure by a label's overhang; a
 # 715 px figure shown in a 358 px phone column keeps 18 px text at 9 px
-SMALL_FONT = re.compile(r"\b(?:fontsize|labelsize|titlesize)\s*=\s*(?:([0-9.]+)|[\"'](?:x+-)?small)")
+SMALL_FONT = re.compile(
+    r"\b(?:fontsize|labelsize|titlesize)\s*=\s*(?:([0-9.]+)|[\"'](?:x+-)?small)"
+)
 
 
 def figures(path):

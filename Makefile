@@ -31,12 +31,16 @@ help:
 	@echo "make student  write the student notebooks (solutions removed) into _build/student"
 
 # Created once, and again whenever requirements.txt or pyproject.toml change.
-# The pinned requirements (NumPy 2.4, IPython 9, matplotlib 3.11) need Python 3.11 or newer.
+# The pinned requirements need Python 3.11.5 or newer (soupsieve 4.1 asks for 3.11.5; NumPy
+# 2.4, IPython 9 and contourpy for 3.11). A failed install removes the half-made .venv, so the
+# next run starts clean instead of trusting it.
+MIN_PYTHON := 3.11.5
 $(BIN)/.installed: requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
-		echo "make: the book needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1). Run make PYTHON=python3.11 (or newer)." >&2; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11, 5))' 2>/dev/null || { \
+		echo "make: the book needs Python $(MIN_PYTHON) or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1). Run make PYTHON=/path/to/python3.12 (or any $(MIN_PYTHON)+)." >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
+	$(BIN)/python -m pip install --quiet -r requirements.txt || { \
+		rm -rf $(VENV); echo "make: installing requirements.txt failed; .venv was removed" >&2; exit 1; }
 	touch $@
 
 venv: $(BIN)/.installed
@@ -90,8 +94,9 @@ execute: venv
 			--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
 	done
 
+# As root (a container), JupyterLab refuses to start without --allow-root.
 lab: venv
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) book/
 
 bench: venv
 	for script in $(sort $(wildcard benchmarks/*.py)); do $(BIN)/python $$script || exit 1; done

@@ -2,19 +2,21 @@
 
 Each class runs the correct forward pass and a subtly wrong backward pass. None of them
 crashes or produces a wrong shape (for the shapes given in its docstring); only a gradient
-check finds them. The book asks the reader to catch each one, and the test suite proves
-that :mod:`bpkit.gradcheck` does.
+check finds them. Chapter 3's bug-zoo section runs the gradient check on the first four and reads, from
+each report, where the mistake is; the test suite proves that :mod:`bpkit.gradcheck` catches
+every one. :class:`LeakyReLUBroken` is left for the reader (Exercise 3.4), so its docstring
+does not say what is wrong.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .layers import Linear, SiLU
+from .layers import LeakyReLU, Linear, SiLU
 from .losses import SquaredError
 
 __all__ = ["LinearWrongTranspose", "SquaredErrorMissingMean", "SiLUOverwrite",
-           "SigmoidFromInput"]
+           "SigmoidFromInput", "LeakyReLUBroken"]
 
 
 class LinearWrongTranspose(Linear):
@@ -70,3 +72,12 @@ class SigmoidFromInput:
 
     def backward(self, da):
         return da * self.x * (1.0 - self.x)
+
+
+class LeakyReLUBroken(LeakyReLU):
+    r"""A leaky ReLU, :math:`a = z` for :math:`z > 0` and :math:`a = \alpha z` otherwise, whose
+    backward pass has a bug. Exercise 3.4: find it with :func:`bpkit.check_layer`."""
+
+    def backward(self, da):
+        da = self._check_dy(da)
+        return np.where(self.x > 0, self.slope * da, da)

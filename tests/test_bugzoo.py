@@ -55,3 +55,14 @@ def test_bug_in_one_layer_is_found_through_a_whole_model(rng):
                             rng.standard_normal((6, 2)))
     assert report["0.W"].rel_error > CAUGHT
     assert report["2.W"].rel_error < 1e-7
+
+
+def test_leaky_relu_of_exercise_3_4_is_caught(rng):
+    z = rng.standard_normal((4, 5))
+    z += np.sign(z) * 0.1  # away from the kink at 0
+    good = bp.check_layer(bp.LeakyReLU(slope=0.1), z)
+    bad = bp.check_layer(bugzoo.LeakyReLUBroken(slope=0.1), z)
+    assert good.max_rel_error < 1e-7
+    assert bad["x"].rel_error > CAUGHT
+    ratio = bad["x"].analytic / bad["x"].numeric
+    assert np.allclose(ratio[z > 0], 0.1) and np.allclose(ratio[z < 0], 10.0)  # swapped

@@ -129,11 +129,10 @@ def check_counts(n_edges, n_paths) -> None:
         paths_expected = _count_by_pass(out, inputs[0])
         edges = _call_count("n_edges", n_edges, w, d)
         if edges != edges_expected:
-            hint = ("The edges into the output are missing. " if edges ==
-                    edges_expected - w else "")
-            raise ExerciseError(f"n_edges({w}, {d}) is not right. {hint}Count the edges "
-                                "between two consecutive layers, how many such pairs of "
-                                "layers there are, then the edges into the output.")
+            hint = ("The edges into the output are missing." if edges == edges_expected - w
+                    else "Count the edges between two consecutive layers, how many such "
+                         "pairs of layers there are, then the edges into the output.")
+            raise ExerciseError(f"n_edges({w}, {d}) is not right. {hint}")
         npaths = _call_count("n_paths", n_paths, w, d)
         if npaths != paths_expected:
             raise ExerciseError(f"n_paths({w}, {d}) is not right. A path from an input picks "

@@ -1,48 +1,106 @@
-"""Each chapter-4 check accepts the solution and rejects a wrong answer with a hint."""
+"""Each chapter-4 check accepts the solution and rejects a wrong answer with a hint.
+
+``WRONG_ANSWERS`` and ``ANSWER_STRINGS`` feed ``tests/test_exercise_leaks.py``, which runs
+every exercise of the chapter in a kernel.
+"""
 
 import numpy as np
 import pytest
 
 from bpkit.exercises import ExerciseError, ch4
-from bpkit.train import minibatches
+
+# Exercise 4.3's expected values for its test cases, as a check would print them.
+_NOISE = [ch4._enumerated_noise(G, size) for G, size in ch4._noise_cases()]
+
+WRONG_ANSWERS = {
+    "4.1": "lr_max = 2 / np.diag(ch4.A).max()\n",
+    "4.2": "lr_best = 1 / np.linalg.eigvalsh(ch4.A).max()\n",
+    "4.3": ("def batch_noise(G, batch_size):\n"
+            "    G = np.asarray(G, dtype=float)\n"
+            "    return np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1))\n"),
+    "4.4": ("def early_stop(val_losses, patience):\n"
+            "    best, best_epoch, waited = float('inf'), None, 0\n"
+            "    for epoch, value in enumerate(val_losses):\n"
+            "        if value < best:\n"
+            "            best, best_epoch, waited = value, epoch, 0\n"
+            "        else:\n"
+            "            waited += 1\n"
+            "            if waited > patience:\n"
+            "                return best_epoch, epoch\n"
+            "    return best_epoch, None\n"),
+}
+
+ANSWER_STRINGS = {
+    "4.1": ["0.2857", "2/7", "2 / 7", "2/lambda_max", "2 / lambda_max", "2 / 7.0",
+            "lambda_max = 7"],
+    "4.2": ["0.2222", "2/9", "2 / 9", "2 / (lambda_min + lambda_max)", "lambda_min + lambda_max)",
+            "0.5556", "5/9"],
+    "4.3": ["/ batch_size", "/batch_size", "1/|B|", "1 / |B|", "inversely proportional",
+            "divided by the batch size", "G.mean(axis=0)"]
+           + [f"{v:.4g}" for v in _NOISE] + [f"{v:.6f}" for v in _NOISE],
+    "4.4": ["(2, 5)", "(6, None)", "(0, 2)", "(3, None)", "(0, 1)",
+            "expected (", "waited == patience"],
+}
 
 
-def test_largest_stable_lr_accepts_two_over_lambda_max(capsys):
-    ch4.check_largest_stable_lr(2 / np.linalg.eigvalsh(ch4.A).max())
-    assert capsys.readouterr().out.startswith("Correct.")
-    assert 2 / np.linalg.eigvalsh(ch4.A).max() == pytest.approx(2 / 7)
+# --------------------------------------------------------------- Exercise 4.1
+
+def test_stability_bound_accepts_two_over_lambda_max(capsys):
+    ch4.check_stability_bound(2 / np.linalg.eigvalsh(ch4.A).max())
+    ch4.check_stability_bound(0.2857)  # rounded to four digits
+    out = capsys.readouterr().out
+    assert out.count("Correct.") == 2
+    assert not any(s in out for s in ANSWER_STRINGS["4.1"])
 
 
 @pytest.mark.parametrize("wrong, match", [
     (2 / 2, "smallest eigenvalue"),
     (1 / 7, "lands exactly on the minimum"),
     (2 / 6, "diagonal"),
+    (0.28, "a little below the bound"),
     (0.5, "not right yet"),
+    (-2 / 7, "sign is flipped"),
     (None, "no answer yet"),
+    ("x", "expected a number"),
 ])
-def test_largest_stable_lr_rejects_wrong_answers(wrong, match):
-    with pytest.raises(ExerciseError, match=match):
-        ch4.check_largest_stable_lr(wrong)
+def test_stability_bound_rejects_wrong_answers(wrong, match):
+    with pytest.raises(ExerciseError, match=match) as err:
+        ch4.check_stability_bound(wrong)
+    assert not any(s in str(err.value) for s in ANSWER_STRINGS["4.1"])
 
 
-def test_the_edge_of_stability_is_real():
-    """Gradient descent on the quadratic converges just below 2/7 and diverges just above."""
-    def run(lr):
+def test_the_bound_is_real():
+    """Gradient descent on the quadratic converges below 2/7, not at it, and diverges above."""
+    def run(lr, steps=2000):
         theta = np.array([1.0, 1.0])
-        for _ in range(2000):
+        for _ in range(steps):
             theta = theta - lr * ch4.A @ theta
         return np.linalg.norm(theta)
     assert run(0.99 * 2 / 7) < 1e-3
+    assert 0.1 < run(2 / 7) < 10  # at the bound the steep component keeps its size
     assert run(1.01 * 2 / 7) > 1e3
 
 
+# --------------------------------------------------------------- Exercise 4.2
+
 def test_fastest_lr(capsys):
     ch4.check_fastest_lr(2 / 9)
-    assert "Correct." in capsys.readouterr().out
-    with pytest.raises(ExerciseError, match="kills the steep direction"):
-        ch4.check_fastest_lr(1 / 7)
-    with pytest.raises(ExerciseError, match="not right yet"):
-        ch4.check_fastest_lr(2 / 7)
+    out = capsys.readouterr().out
+    assert out.startswith("Correct.") and not any(s in out for s in ANSWER_STRINGS["4.2"])
+
+
+@pytest.mark.parametrize("wrong, match", [
+    (1 / 7, "solves the steep direction in one step"),
+    (2 / 7, "does not converge"),
+    (0.15, "shallow direction"),
+    (0.26, "steep direction"),
+    (-2 / 9, "sign is flipped"),
+    (None, "no answer yet"),
+])
+def test_fastest_lr_rejects_wrong_answers(wrong, match):
+    with pytest.raises(ExerciseError, match=match) as err:
+        ch4.check_fastest_lr(wrong)
+    assert not any(s in str(err.value) for s in ANSWER_STRINGS["4.2"])
 
 
 def test_fastest_lr_is_fastest():
@@ -52,54 +110,63 @@ def test_fastest_lr_is_fastest():
     assert grid[np.argmin([factor(lr) for lr in grid])] == pytest.approx(2 / 9, abs=1e-4)
 
 
-def test_minibatches_accepts_bpkits_own_and_a_hand_written_one(capsys):
-    ch4.check_minibatches(minibatches)
+# --------------------------------------------------------------- Exercise 4.3
 
-    def make_batches(n, batch_size, rng):
-        order = rng.permutation(n)
-        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
-
-    ch4.check_minibatches(make_batches)
-    assert capsys.readouterr().out.count("Correct.") == 2
+def batch_noise(G, batch_size):
+    G = np.asarray(G, dtype=float)
+    return np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)) / batch_size
 
 
-def unshuffled(n, batch_size, rng):
-    return [np.arange(n)[i:i + batch_size] for i in range(0, n, batch_size)]
+def test_batch_noise_accepts_the_solution(capsys):
+    ch4.check_batch_noise(batch_noise)
+    out = capsys.readouterr().out
+    assert out.startswith("Correct.") and not any(s in out for s in ANSWER_STRINGS["4.3"])
 
 
-def drops_the_remainder(n, batch_size, rng):
-    order = rng.permutation(n)
-    return [order[i:i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]
+def test_the_enumeration_agrees_with_sampling():
+    """The brute-force reference against 200,000 seeded batches of a larger problem."""
+    rng = np.random.default_rng(0)
+    G = rng.normal(size=(30, 3))
+    draws = rng.integers(0, 30, size=(200_000, 4))
+    measured = np.mean(np.sum((G[draws].mean(axis=1) - G.mean(axis=0)) ** 2, axis=1))
+    assert measured == pytest.approx(batch_noise(G, 4), rel=0.02)
+    small = G[:5]
+    assert ch4._enumerated_noise(small, 3) == pytest.approx(batch_noise(small, 3), rel=1e-12)
 
 
-def own_seed(n, batch_size, rng):
-    order = np.random.default_rng().permutation(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
-
-
-def fixed_order(n, batch_size, rng):
-    order = np.random.default_rng(0).permutation(n)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
-
-
-def with_replacement(n, batch_size, rng):
-    idx = rng.integers(0, n, size=n)
-    return [idx[i:i + batch_size] for i in range(0, n, batch_size)]
+def _spread(G):
+    G = np.asarray(G, dtype=float)
+    return np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1))
 
 
 @pytest.mark.parametrize("wrong, match", [
-    (unshuffled, "in order"),
-    (drops_the_remainder, "sizes"),
-    (own_seed, "same seed"),
-    (fixed_order, "same seed|same order"),
-    (with_replacement, "exactly once"),
+    (lambda G, size: _spread(G), "does not change with the batch size"),
+    (lambda G, size: 2 * _spread(G) / size, "constant factor"),
+    (lambda G, size: _spread(G) / size ** 2, "wrong power"),
+    (lambda G, size: _spread(G) * len(G) / (len(G) - 1) / size, "factor close to 1"),
+    (lambda G, size: _spread(G) / size * max(len(G) - size, 0) / (len(G) - 1),
+     "without replacement"),
+    (lambda G, size: np.var(G, axis=0) / size, "shape"),
+    (lambda G, size: np.sqrt(_spread(G) / size), "not right yet, for example"),
+    (lambda G, size: 1 / 0, "ZeroDivisionError"),
+    (lambda G: 0.0, "TypeError"),
     (None, "no answer yet"),
-    (42, "expected a function"),
+    (3.0, "expected a function"),
 ])
-def test_minibatches_rejects_wrong_answers(wrong, match):
-    with pytest.raises(ExerciseError, match=match):
-        ch4.check_minibatches(wrong)
+def test_batch_noise_rejects_wrong_answers(wrong, match):
+    with pytest.raises(ExerciseError, match=match) as err:
+        ch4.check_batch_noise(wrong)
+    assert not any(s in str(err.value) for s in ANSWER_STRINGS["4.3"])
 
+
+def test_batch_noise_stub_says_no_answer_yet():
+    def stub(G, batch_size):
+        raise NotImplementedError("write batch_noise here")
+    with pytest.raises(ExerciseError, match="no answer yet"):
+        ch4.check_batch_noise(stub)
+
+
+# --------------------------------------------------------------- Exercise 4.4
 
 def early_stop(val_losses, patience):
     best, best_epoch, wait = float("inf"), None, 0
@@ -115,12 +182,13 @@ def early_stop(val_losses, patience):
 
 def test_early_stopping_accepts_the_solution(capsys):
     ch4.check_early_stopping(early_stop)
-    assert capsys.readouterr().out.startswith("Correct.")
+    out = capsys.readouterr().out
+    assert out.startswith("Correct.") and not any(s in out for s in ANSWER_STRINGS["4.4"])
 
 
 def test_early_stopping_reference_on_a_curve_by_hand():
     # best at epoch 2 (0.7); epochs 3, 4, 5 do not improve: with patience 3 it stops at 5
-    assert ch4.early_stopping_reference([1.0, 0.8, 0.7, 0.72, 0.71, 0.75, 0.6], 3) == (2, 5)
+    assert ch4._early_stopping_reference([1.0, 0.8, 0.7, 0.72, 0.71, 0.75, 0.6], 3) == (2, 5)
 
 
 def stops_one_late(val_losses, patience):
@@ -141,12 +209,14 @@ def equal_counts_as_better(val_losses, patience):
 
 
 @pytest.mark.parametrize("wrong, match", [
-    (stops_one_late, "off by 1"),
+    (stops_one_late, "stop epoch is late"),
     (equal_counts_as_better, "strict <"),
-    (lambda losses, patience: (0, None), "expected"),
+    (lambda losses, patience: (0, None), "best_epoch is wrong"),
+    (lambda losses, patience: 3, "return a pair"),
     (lambda losses: (0, None), "raised TypeError"),
     (None, "no answer yet"),
 ])
 def test_early_stopping_rejects_wrong_answers(wrong, match):
-    with pytest.raises(ExerciseError, match=match):
+    with pytest.raises(ExerciseError, match=match) as err:
         ch4.check_early_stopping(wrong)
+    assert not any(s in str(err.value) for s in ANSWER_STRINGS["4.4"])

@@ -1,20 +1,26 @@
 r"""Checks for the exercises of chapter 4, training.
 
-- :func:`check_largest_stable_lr`: the largest learning rate for which gradient descent on
-  the quadratic :math:`L(\theta) = \frac12 \theta^\top A \theta` still converges.
+- :func:`check_stability_bound`: the bound on the learning rate of gradient descent on the
+  quadratic :math:`L(\theta) = \frac12 \theta^\top A \theta`, below which it converges.
 - :func:`check_fastest_lr`: the fixed learning rate that converges fastest on that quadratic.
-- :func:`check_minibatches`: a function that splits an epoch's examples into shuffled batches.
+- :func:`check_batch_noise`: the expected squared distance between a mini-batch gradient
+  (examples drawn with replacement) and the full gradient, as a function of the batch size.
 - :func:`check_early_stopping`: a function that finds where early stopping stops.
+
+No message of a check states the expected value or its formula: a passing check says what
+the answer implies, a failing one what is off.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-from . import ExerciseError, check_close, correct
+from . import ExerciseError, call_reader, check_close, correct, expect_function
 
-__all__ = ["A", "check_largest_stable_lr", "check_fastest_lr", "check_minibatches",
-           "check_early_stopping", "early_stopping_reference"]
+__all__ = ["A", "check_stability_bound", "check_fastest_lr", "check_batch_noise",
+           "check_early_stopping"]
 
 #: The curvature matrix of exercises 4.1 and 4.2: :math:`L(\theta) = \frac12 \theta^\top A \theta`.
 A = np.array([[6.0, 2.0], [2.0, 3.0]])
@@ -25,112 +31,176 @@ def _eigenvalues():
     return float(lam[0]), float(lam[-1])
 
 
-def check_largest_stable_lr(lr_max) -> None:
-    r"""``lr_max`` must be :math:`2/\lambda_{\max}(A)`, the edge of stability.
+def _scalar(value):
+    """``value`` as a float if it is one number, else None (check_close reports the rest)."""
+    if value is None or np.ndim(value) != 0:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# ----------------------------------------------------------------- Exercise 4.1
+
+def check_stability_bound(lr_max) -> None:
+    r"""``lr_max`` must be the supremum of the learning rates that converge from every start.
 
     Gradient descent on the quadratic is :math:`\theta \leftarrow (I - \eta A)\theta`; along
     the eigenvector of eigenvalue :math:`\lambda` the error is multiplied by
     :math:`1 - \eta\lambda` each step, which shrinks only while :math:`|1 - \eta\lambda| < 1`.
     """
     lo, hi = _eigenvalues()
-    if lr_max is not None and np.ndim(lr_max) == 0:
-        v = float(lr_max)
+    ref = 2 / hi
+    v = _scalar(lr_max)
+    if v is not None:
         if np.isclose(v, 2 / lo, rtol=1e-3):
             raise ExerciseError(
-                f"{v:.6g} is 2 / {lo:g}, from the smallest eigenvalue. Above 2/lambda the step "
-                "overshoots along that eigenvector; which direction is the first to overshoot "
-                "as the learning rate grows?")
+                "lr_max: this bound comes from the smallest eigenvalue. Which direction is "
+                "the first to overshoot by too much as the learning rate grows?")
         if np.isclose(v, 1 / hi, rtol=1e-3):
             raise ExerciseError(
-                f"{v:.6g} is 1 / lambda_max: the step that lands exactly on the minimum along "
-                "the steepest direction. Larger steps overshoot but still shrink the error "
-                "while |1 - lr * lambda| < 1.")
+                "lr_max: at this learning rate the steepest direction lands exactly on the "
+                "minimum in one step. Larger steps overshoot, but still shrink the error as "
+                "long as |1 - lr * lambda| < 1.")
         if np.isclose(v, 2 / float(np.max(np.diag(A))), rtol=1e-3):
             raise ExerciseError(
-                f"{v:.6g} is 2 / {np.max(np.diag(A)):g}, from the largest diagonal entry of A; "
-                "A is not diagonal, so its curvatures are its eigenvalues "
-                "(np.linalg.eigvalsh(A)).")
-    check_close("the largest stable learning rate", lr_max, 2 / hi, rtol=1e-3,
+                "lr_max: this comes from the largest diagonal entry of A. A is not diagonal, "
+                "so its curvatures are its eigenvalues (np.linalg.eigvalsh).")
+        if 0.9 * ref < v < ref * (1 - 1e-3):
+            raise ExerciseError(
+                "lr_max: a little below the bound. The exercise asks for the bound itself, "
+                "exactly, from the eigenvalues of A, not a value found by trial.")
+    check_close("lr_max", lr_max, ref, rtol=1e-3,
                 hint="Each step multiplies the error along an eigenvector of A by "
                      "(1 - lr * lambda); find where the largest |1 - lr * lambda| reaches 1.")
-    correct(f"lr_max = 2 / lambda_max = 2 / {hi:g} = {2 / hi:.6g}. Any larger learning rate "
-            "makes the error along the steepest direction grow each step.")
+    correct("Below this bound the error shrinks along every eigenvector of A. At the bound "
+            "itself the error along the steepest eigenvector flips sign each step and keeps "
+            "its size, so gradient descent does not converge there; above it, that error grows.")
 
+
+# ----------------------------------------------------------------- Exercise 4.2
 
 def check_fastest_lr(lr_best) -> None:
-    r"""``lr_best`` must be :math:`2/(\lambda_{\min} + \lambda_{\max})`.
+    r"""``lr_best`` must minimise the slowest factor :math:`\max_\lambda |1 - \eta\lambda|`.
 
-    It minimises the slowest contraction factor :math:`\max_\lambda |1 - \eta\lambda|`: at
-    that :math:`\eta` the steep direction overshoots by exactly as much as the shallow one
-    undershoots, :math:`1 - \eta\lambda_{\min} = -(1 - \eta\lambda_{\max})`.
+    At that :math:`\eta` the steep direction overshoots by exactly as much as the shallow one
+    undershoots.
     """
     lo, hi = _eigenvalues()
-    if lr_best is not None and np.ndim(lr_best) == 0 and np.isclose(float(lr_best), 1 / hi,
-                                                                    rtol=1e-3):
-        raise ExerciseError(
-            f"{float(lr_best):.6g} = 1 / lambda_max kills the steep direction in one step, but "
-            f"the shallow one then shrinks only by 1 - {lo:g}/{hi:g} per step. Balance the two "
-            "factors |1 - lr * lambda_min| and |1 - lr * lambda_max| instead.")
-    check_close("the fastest learning rate", lr_best, 2 / (lo + hi), rtol=1e-3,
+    ref = 2 / (lo + hi)
+    v = _scalar(lr_best)
+    if v is not None:
+        if np.isclose(v, 1 / hi, rtol=1e-3):
+            raise ExerciseError(
+                "lr_best: this learning rate solves the steep direction in one step, but the "
+                "shallow one then shrinks slowly. Balance the two factors "
+                "|1 - lr * lambda_min| and |1 - lr * lambda_max| instead.")
+        if np.isclose(v, 2 / hi, rtol=1e-3):
+            raise ExerciseError(
+                "lr_best: at this learning rate gradient descent does not converge at all "
+                "(the steep direction never shrinks).")
+        if 0 < v < 2 / hi and not np.isclose(v, ref, rtol=1e-3):
+            slowest = max(abs(1 - v * lo), abs(1 - v * hi))
+            which = "steep" if abs(1 - v * hi) > abs(1 - v * lo) else "shallow"
+            if slowest < 1:
+                raise ExerciseError(
+                    f"lr_best: not right yet. At your learning rate the {which} direction "
+                    f"shrinks more slowly than the other, so it sets the pace: move the "
+                    f"learning rate so that the two factors |1 - lr * lambda| become equal.")
+    check_close("lr_best", lr_best, ref, rtol=1e-3,
                 hint="The slowest direction sets the speed: minimise the larger of "
                      "|1 - lr * lambda_min| and |1 - lr * lambda_max| over lr.")
-    rate = (hi - lo) / (hi + lo)
-    correct(f"lr = 2 / (lambda_min + lambda_max) = 2 / {lo + hi:g} = {2 / (lo + hi):.6g}; "
-            f"the error along each eigenvector then shrinks by a factor of at most {rate:.6g} "
-            "in size per step.")
+    correct("At this learning rate the error along both eigenvectors shrinks by the same "
+            "factor per step; any other fixed learning rate makes one of them shrink more "
+            "slowly.")
 
 
-def check_minibatches(make_batches) -> None:
-    """``make_batches(n, batch_size, rng)`` must split ``0..n-1`` into shuffled batches.
+# ----------------------------------------------------------------- Exercise 4.3
 
-    It returns a list of integer index arrays: each index exactly once, every batch of
-    ``batch_size`` except possibly a shorter last one, in an order drawn from ``rng`` (a
-    ``np.random.Generator``), so the same seed gives the same batches and the next call
-    with the same generator (the next epoch) a new order.
+def _enumerated_noise(G: np.ndarray, batch_size: int) -> float:
+    """E||g_B - g||^2 by brute force: the average over every ordered batch drawn with
+    replacement, each of the N**|B| batches equally likely. Independent of any formula."""
+    full = G.mean(axis=0)
+    total = 0.0
+    for batch in itertools.product(range(len(G)), repeat=batch_size):
+        total += float(np.sum((G[list(batch)].mean(axis=0) - full) ** 2))
+    return total / len(G) ** batch_size
+
+
+def _noise_cases():
+    """Small per-example gradient arrays ``G (N, P)`` and batch sizes to enumerate."""
+    rng = np.random.default_rng(44)
+    cases = []
+    for n, p, sizes in ((4, 2, (1, 2, 3, 4)), (5, 3, (1, 2, 3)), (3, 1, (1, 2, 5)),
+                        (6, 4, (2, 4))):
+        G = rng.normal(size=(n, p)) * rng.uniform(0.5, 3.0, size=p) + rng.normal(size=p)
+        cases += [(G, size) for size in sizes]
+    return cases
+
+
+def check_batch_noise(batch_noise) -> None:
+    r"""``batch_noise(G, batch_size)`` must return :math:`E\,\lVert g_B - \bar g\rVert^2`.
+
+    ``G (N, P)`` holds one example's gradient per row, :math:`\bar g` is their mean, and the
+    :math:`|B|` examples of a batch are drawn independently and uniformly from the N (with
+    replacement). The reference averages over every possible batch.
     """
-    if make_batches is None:
-        raise ExerciseError("no answer yet (got None): define a function "
-                            "make_batches(n, batch_size, rng) and pass it to the check")
-    if not callable(make_batches):
-        raise ExerciseError(f"expected a function make_batches(n, batch_size, rng), got "
-                            f"{type(make_batches).__name__}")
-    for n, size in ((10, 3), (12, 4), (7, 7), (5, 1), (50, 16)):
-        rng = np.random.default_rng(n)
-        try:
-            batches = [np.asarray(b) for b in make_batches(n, size, rng)]
-            again = [np.asarray(b) for b in make_batches(n, size, rng)]
-            same = [np.asarray(b) for b in make_batches(n, size, np.random.default_rng(n))]
-        except Exception as err:
-            raise ExerciseError(f"make_batches({n}, {size}, rng) raised {type(err).__name__}: "
-                                f"{err}") from None
-        sizes = [len(b) for b in batches]
-        expected = [size] * (n // size) + ([n % size] if n % size else [])
-        if sizes != expected:
-            raise ExerciseError(f"make_batches({n}, {size}, rng) gave batches of sizes {sizes}; "
-                                f"expected {expected} (full batches, then the remainder)")
-        flat = np.concatenate(batches)
-        if not np.issubdtype(flat.dtype, np.integer) or sorted(flat.tolist()) != list(range(n)):
-            raise ExerciseError(f"make_batches({n}, {size}, rng) must use every index 0..{n - 1} "
-                                f"exactly once; got {sorted(flat.tolist())}")
-        if n >= 10 and np.array_equal(flat, np.arange(n)):
-            raise ExerciseError("the indices come out in order 0, 1, 2, ...: shuffle them with "
-                                "rng.permutation(n) first, or every epoch sees the same batches")
-        if not np.array_equal(flat, np.concatenate(same)):
-            raise ExerciseError("two generators with the same seed gave different batches: draw "
-                                "the order from the rng argument only")
-        if n >= 10 and np.array_equal(flat, np.concatenate(again)):
-            raise ExerciseError("two calls with the same generator (two epochs) gave the same "
-                                "order: draw a new permutation from rng on each call")
-    correct("Every index once per epoch, in a new seeded order each epoch.")
+    what = "batch_noise(G, batch_size)"
+    expect_function(what, batch_noise)
+    cases = _noise_cases()
+    got, expected = [], []
+    for G, size in cases:
+        value = call_reader(what, batch_noise, G.copy(), size)
+        if value is None:
+            raise ExerciseError(f"{what} returned None: return the expected squared distance, "
+                                "one number.")
+        if np.ndim(value) != 0:
+            raise ExerciseError(f"{what} returned an array of shape {np.shape(value)}; it "
+                                "should be one number: the squared length of g_B - g, summed "
+                                "over all P parameters, then averaged over the batches.")
+        got.append(float(value))
+        expected.append(_enumerated_noise(G, size))
+    got, expected = np.array(got), np.array(expected)
+    if np.allclose(got, expected, rtol=1e-6):
+        correct("Your function matches the average over every possible batch in all "
+                f"{len(cases)} test cases, so you can predict how much a larger batch "
+                "steadies a step without drawing a single batch.")
+        return
+    sizes = np.array([size for _, size in cases])
+    n = np.array([len(G) for G, _ in cases])
+    same_data = [i for i in range(len(cases)) if cases[i][0] is cases[0][0]]
+    if np.allclose(got[same_data], got[same_data][0], rtol=1e-6):
+        raise ExerciseError(f"{what}: your value does not change with the batch size. A "
+                            "larger batch averages more independent draws, so its gradient "
+                            "should be closer to the full one.")
+    ratio = got / expected
+    if np.allclose(ratio, ratio[0], rtol=1e-6):
+        raise ExerciseError(f"{what}: a constant factor is missing or extra (the same for "
+                            "every data set and batch size).")
+    if np.allclose(ratio, sizes ** 2, rtol=1e-6) or np.allclose(ratio * sizes, 1, rtol=1e-6):
+        raise ExerciseError(f"{what}: the dependence on the batch size has the wrong power.")
+    if np.allclose(ratio, n / (n - 1), rtol=1e-6) or np.allclose(ratio, (n - 1) / n,
+                                                                 rtol=1e-6):
+        raise ExerciseError(f"{what}: off by a factor close to 1 that depends on N: average "
+                            "over the N examples themselves (the full gradient is their exact "
+                            "mean, nothing is estimated).")
+    without = np.clip((n - sizes) / (n - 1), 0, None)
+    if np.allclose(got, expected * without, rtol=1e-6, atol=1e-12):
+        raise ExerciseError(f"{what}: this is the noise of batches drawn without replacement. "
+                            "Here each example of the batch is drawn independently of the "
+                            "others, so the same example can appear twice.")
+    bad = int(np.argmax(~np.isclose(got, expected, rtol=1e-6)))
+    G, size = cases[bad]
+    raise ExerciseError(f"{what}: not right yet, for example for N = {len(G)} examples of "
+                        f"P = {G.shape[1]} parameters and batch size {size}. Expand "
+                        "g_B - g as an average of |B| independent terms, each of mean zero.")
 
 
-def early_stopping_reference(val_losses, patience: int):
-    """The reference answer: ``(best_epoch, stop_epoch)``; ``stop_epoch`` is None if never.
+# ----------------------------------------------------------------- Exercise 4.4
 
-    Epoch ``e`` has validation loss ``val_losses[e]``. An epoch improves if its loss is
-    strictly below the best so far; the run stops at the first epoch that is the
-    ``patience``-th in a row without improvement.
-    """
+def _early_stopping_reference(val_losses, patience: int):
+    """``(best_epoch, stop_epoch)``; ``stop_epoch`` is None if the run never stops."""
     best, best_epoch, wait = np.inf, None, 0
     for epoch, value in enumerate(val_losses):
         if value < best:
@@ -158,27 +228,31 @@ def check_early_stopping(early_stop) -> None:
     below the best so far; ``stop_epoch`` is the epoch at which the ``patience``-th epoch in
     a row without improvement is seen, or None if that never happens.
     """
-    if early_stop is None:
-        raise ExerciseError("no answer yet (got None): define early_stop(val_losses, patience)")
-    if not callable(early_stop):
-        raise ExerciseError(f"expected a function early_stop(val_losses, patience), got "
-                            f"{type(early_stop).__name__}")
-    for losses, patience in _CASES:
-        expected = early_stopping_reference(losses, patience)
+    what = "early_stop(val_losses, patience)"
+    expect_function(what, early_stop)
+    for case, (losses, patience) in enumerate(_CASES, start=1):
+        expected = _early_stopping_reference(losses, patience)
+        got = call_reader(what, early_stop, list(losses), patience)
         try:
-            got = early_stop(list(losses), patience)
-            got = (got[0], got[1])
-        except Exception as err:
-            raise ExerciseError(f"early_stop({losses}, {patience}) raised "
-                                f"{type(err).__name__}: {err}") from None
-        if got != expected:
-            hint = ""
-            if got[0] == expected[0] and got[1] is not None and expected[1] is not None:
-                off = got[1] - expected[1]
-                hint = (f" The stop epoch is off by {off}: the run stops at the epoch that is "
-                        "the patience-th without improvement, counting the epochs after the best.")
-            elif losses[0] == losses[1]:
-                hint = " An equal loss is not an improvement: compare with a strict <."
-            raise ExerciseError(f"early_stop({losses}, patience={patience}) returned {got}; "
-                                f"expected (best_epoch, stop_epoch) = {expected}.{hint}")
-    correct(f"Right on all {len(_CASES)} validation curves, including one that never stops.")
+            best, stop = got
+        except (TypeError, ValueError):
+            raise ExerciseError(f"{what} returned {got!r}; return a pair "
+                                "(best_epoch, stop_epoch).") from None
+        name = f"test curve {case} of {len(_CASES)} (patience {patience})"
+        if best != expected[0]:
+            hint = (" An equal loss is not an improvement: compare with a strict <."
+                    if losses[0] == losses[1] else
+                    " Epochs count from 0, and the best epoch is the one with the lowest "
+                    "loss seen before stopping.")
+            raise ExerciseError(f"{what}: best_epoch is wrong on {name}.{hint}")
+        if (stop is None) != (expected[1] is None):
+            raise ExerciseError(f"{what}: on {name} the run "
+                                f"{'never stops' if expected[1] is None else 'does stop'}: "
+                                "count the epochs without improvement since the best one.")
+        if stop != expected[1]:
+            direction = "late" if stop > expected[1] else "early"
+            raise ExerciseError(f"{what}: on {name} the stop epoch is {direction}. The run "
+                                "stops at the epoch that is the patience-th in a row without "
+                                "improvement, counting the epochs after the best.")
+    correct(f"Right on all {len(_CASES)} test curves, including some that never stop and one "
+            "where an equal loss must not count as an improvement.")

@@ -2,10 +2,10 @@
 
 Each class runs the correct forward pass and a subtly wrong backward pass. None of them
 crashes or produces a wrong shape (for the shapes given in its docstring); only a gradient
-check finds them. Chapter 3's bug-zoo section runs the gradient check on the first four and reads, from
-each report, where the mistake is; the test suite proves that :mod:`bpkit.gradcheck` catches
-every one. :class:`LeakyReLUBroken` is left for the reader (Exercise 3.4), so its docstring
-does not say what is wrong.
+check finds them. Chapter 3's bug-zoo section runs the gradient check on the first four and
+reads, from each report, where the mistake is; the test suite proves that
+:mod:`bpkit.gradcheck` catches every one. :class:`LeakyReLUBroken` is left for the reader
+(Exercise 3.4), so its docstring does not say what is wrong.
 """
 
 from __future__ import annotations

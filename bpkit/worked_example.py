@@ -8,11 +8,13 @@ r"""The book's worked example: a 2-2-1 sigmoid network with its 9 parameters nam
     z_3 = w_{31} h_1 + w_{32} h_2 + b_3, \quad y = \sigma(z_3), \qquad
     L = \tfrac12 (y - t)^2 .
 
-``w_jk`` is the weight from input k to unit j, so in bpkit it is ``Linear.params["W"][j-1, k-1]``
-(``W`` has shape ``(n_out, n_in)``). :func:`build_model` makes the network as a bpkit
-:class:`~bpkit.model.Sequential` of ``Linear(2, 2), Sigmoid(), Linear(2, 1), Sigmoid()``;
-:func:`forward` computes the same numbers with plain NumPy broadcasting, so a whole grid of
-parameter values can be evaluated at once (the explorer's loss slice does that).
+``w_jk`` is the weight from unit k of the previous layer (an input, for the hidden units) to
+unit j, so in bpkit it is ``Linear.params["W"][j-1, k-1]`` (``W`` has shape ``(n_out, n_in)``);
+``t`` is the target and ``h_1, h_2`` the hidden activations, as in Chapter 2.
+:func:`build_model` makes the network as a bpkit :class:`~bpkit.model.Sequential` of
+``Linear(2, 2), Sigmoid(), Linear(2, 1), Sigmoid()``; :func:`forward` computes the same
+numbers with plain NumPy broadcasting, so a whole grid of parameter values can be evaluated
+at once (the explorer's loss slice does that).
 Core module: imports only NumPy.
 """
 

@@ -7,8 +7,9 @@ kept per parameter, in dicts keyed like ``model.params``, with each array of its
 parameter's shape and dtype: float32 parameters stay float32.
 
 Notation: :math:`\theta` a parameter array, :math:`g = \partial L/\partial\theta` its
-gradient at step :math:`t = 1, 2, \dots`, :math:`\eta` the learning rate ``lr``. Squares,
-square roots and divisions act elementwise.
+gradient at step :math:`k = 1, 2, \dots` (the attribute ``t`` of an optimizer counts the
+steps taken; the book writes :math:`k`, keeping :math:`t` for the target), :math:`\eta` the
+learning rate ``lr``. Squares, square roots and divisions act elementwise.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ def check_fraction(value, what: str, allow_zero: bool = True) -> float:
 class Optimizer:
     """Base class. Holds the model (anything with ``params`` and ``grads`` dicts).
 
-    ``t`` counts the steps taken; ``state`` maps each parameter name to a dict of the
-    arrays the optimizer keeps for it (empty for plain gradient descent).
+    ``t`` counts the steps taken (the step counter :math:`k` of the book); ``state`` maps
+    each parameter name to a dict of the arrays the optimizer keeps for it (empty for plain
+    gradient descent).
 
     Each parameter must be a float32 or float64 NumPy array (it is updated in place), and
     each step refuses, before changing anything, a gradient that is missing, of another
@@ -129,7 +131,7 @@ class SGD(Optimizer):
 
     (This is the convention of PyTorch's ``SGD``; with a constant gradient the velocity
     tends to :math:`g / (1 - \mu)`, so the step tends to :math:`\eta g / (1 - \mu)`.)
-    State: ``state[k]["velocity"]``. Updates in place.
+    State: ``state[name]["velocity"]``. Updates in place.
     """
 
     def __init__(self, model, lr: float, momentum: float = 0.0, nesterov: bool = False):
@@ -171,7 +173,10 @@ class RMSProp(Optimizer):
 
     Each element gets its own step size :math:`\eta / (\sqrt{s} + \epsilon)`: large where
     gradients have been small, small where they have been large. ``eps`` (:math:`\epsilon`)
-    only guards the division. State: ``state[k]["square_avg"]``. Updates in place.
+    only guards the division. Unlike Adam, no bias correction: :math:`s` starts at zero, so
+    under a constant gradient the :math:`k`-th step is :math:`\eta/\sqrt{1 - \rho^k}` (about
+    :math:`3.16\,\eta` at the first step for :math:`\rho = 0.9`), tending to :math:`\eta`.
+    State: ``state[name]["square_avg"]``. Updates in place.
     """
 
     def __init__(self, model, lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8):
@@ -192,21 +197,22 @@ class RMSProp(Optimizer):
 class Adam(Optimizer):
     r"""Adam: momentum on the gradient, RMSProp on the step size, both bias-corrected.
 
-    First and second moment estimates :math:`m, v` per parameter, starting at zero, with
+    First and second moment estimates :math:`m, s` per parameter, starting at zero, with
     decays :math:`\beta_1` (``beta1``) and :math:`\beta_2` (``beta2``), both in [0, 1):
 
     .. math::
         m \leftarrow \beta_1 m + (1 - \beta_1)\, g, \qquad
-        v \leftarrow \beta_2 v + (1 - \beta_2)\, g^2,
+        s \leftarrow \beta_2 s + (1 - \beta_2)\, g^2,
 
     .. math::
-        \hat m = \frac{m}{1 - \beta_1^t}, \qquad \hat v = \frac{v}{1 - \beta_2^t}, \qquad
-        \theta \leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}
+        \hat m = \frac{m}{1 - \beta_1^k}, \qquad \hat s = \frac{s}{1 - \beta_2^k}, \qquad
+        \theta \leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat s} + \epsilon}
 
-    Starting at zero biases :math:`m` and :math:`v` towards zero in the first steps; the
-    divisions by :math:`1 - \beta^t` undo that bias exactly for a constant gradient
-    (:math:`t` is the step count, 1 at the first step). State: ``state[k]["m"]``,
-    ``state[k]["v"]``. Updates in place.
+    Starting at zero biases :math:`m` and :math:`s` towards zero in the first steps; the
+    divisions by :math:`1 - \beta^k` undo that bias exactly for a constant gradient
+    (:math:`k` is the step count ``self.t``, 1 at the first step). State: ``state[name]["m"]``
+    for :math:`m` and ``state[name]["v"]`` for :math:`s` (the key, like the local name ``v``
+    in the code, is PyTorch's). Updates in place.
     """
 
     def __init__(self, model, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,

@@ -59,7 +59,8 @@ class Quadratic(Surface):
     :math:`\nabla f = A\theta`. ``A`` is a symmetric positive definite 2x2 matrix (default
     ``diag(1, 20)``: curvature 1 along x, 20 along y, condition number 20). Its
     eigenvalues are the curvatures along its eigenvectors; gradient descent with learning
-    rate :math:`\eta` is stable exactly when :math:`\eta < 2 / \lambda_{\max}`.
+    rate :math:`\eta` converges exactly when :math:`\eta < 2 / \lambda_{\max}`, at the pace
+    of the larger of :math:`|1 - \eta\lambda_{\min}|` and :math:`|1 - \eta\lambda_{\max}|`.
     """
 
     name = "ill-conditioned quadratic"

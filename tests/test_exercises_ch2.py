@@ -25,6 +25,11 @@ def linear_output_gradients(p, x1, x2, t):  # keeps the output sigmoid's derivat
             "w31": delta3 * v["h1"], "w32": delta3 * v["h2"], "b3": delta3}
 ''',
     "2.3": "lr = 20.0  # overshoots the lowest point, but by less than twice its distance\n",
+    "2.4": '''
+def d2L_dw31(p, x1, x2, t):  # treats y (1 - y) as a constant
+    v = we.forward(p, x1, x2)
+    return (v["h1"] * v["y"] * (1 - v["y"])) ** 2
+''',
 }
 
 # Exercise id -> strings that would only appear if a message gave the answer away.
@@ -35,6 +40,8 @@ ANSWER_STRINGS = {
             "dL/dz3 = y - t", "(z3 - t) * h1", 'delta3 = v["z3"] - t', "dy/dz3 = 1"],
     "2.3": ["twice the distance", "twice as far", "overshoot", "2/lambda", "2/λ", "2 / lambda",
             "parabola", "symmetric", "bounces", "lr = 14", "lr = 28"],
+    "2.4": ["h1**2", "h1 ** 2", "h1²", "h₁²", "(1 - 2 * y)", "(1 - 2*y)", "1 - 2y", "1 − 2y",
+            "(1-2y)", "y * (1 - y) * (1 - 2 * y)"],
 }
 
 
@@ -171,3 +178,51 @@ def test_failing_lr_rejects_nonsense_and_no_answer():
     for bad in (-1, 0, "fast", float("nan")):
         with pytest.raises(ExerciseError, match="lr"):
             ch2.check_failing_lr(bad)
+
+
+# ------------------------------------------------------------------ 2.4
+
+def d2L_dw31(p, x1, x2, t):
+    v = we.forward(p, x1, x2)
+    y, h1 = v["y"], v["h1"]
+    dy = y * (1 - y) * h1
+    return h1 * (dy * y * (1 - y) + (y - t) * (1 - 2 * y) * dy)
+
+
+def _d2_variant(kind):
+    def f(p, x1, x2, t):
+        v = we.forward(p, x1, x2)
+        y, h1 = v["y"], v["h1"]
+        first = (h1 * y * (1 - y)) ** 2
+        second = h1 ** 2 * (y - t) * y * (1 - y) * (1 - 2 * y)
+        return {"first": first, "second": second, "one h1": (first + second) / h1,
+                "sign": -(first + second), "other": 1.0}[kind]
+    return f
+
+
+def test_d2L_dw31_accepts_the_solution(capsys):
+    ch2.check_d2L_dw31(d2L_dw31)
+    out = capsys.readouterr().out
+    assert out.startswith("Correct.")
+    assert not [s for s in ANSWER_STRINGS["2.4"] if s in out]
+
+
+@pytest.mark.parametrize(("kind", "hint"), [
+    ("first", "as a constant"),
+    ("second", "y - t moves with w31"),
+    ("one h1", "factor depending on h1"),
+    ("sign", "sign is flipped"),
+    ("other", "product rule"),
+])
+def test_d2L_dw31_names_the_slip(kind, hint):
+    with pytest.raises(ExerciseError, match=hint) as err:
+        ch2.check_d2L_dw31(_d2_variant(kind))
+    assert not [s for s in ANSWER_STRINGS["2.4"] if s in str(err.value)]
+
+
+def test_d2L_dw31_without_an_answer():
+    def stub(p, x1, x2, t):
+        raise NotImplementedError
+    for answer in (None, stub):
+        with pytest.raises(ExerciseError, match="no answer yet"):
+            ch2.check_d2L_dw31(answer)

@@ -14,7 +14,7 @@ from .. import worked_example as we
 from . import ExerciseError, call_reader, correct, expect_function, no_answer
 
 __all__ = ["check_dL_dx1", "check_linear_output_gradients", "check_failing_lr",
-           "losses_with_lr", "FAILING_TARGET", "FAILING_STEPS"]
+           "losses_with_lr", "FAILING_TARGET", "FAILING_STEPS", "check_d2L_dw31"]
 
 _EPS = 1e-6  # the centered-difference step
 _RTOL, _ATOL = 1e-6, 1e-9
@@ -218,3 +218,53 @@ def check_failing_lr(lr) -> None:
     correct(f"With lr = {lr:g} the first step raises the loss. Now write down why in the "
             "answer cell, and look at all 20 losses (ch2.losses_with_lr(lr)) to describe "
             "how failure looks with a sigmoid output; then compare with the solution.")
+
+
+# ------------------------------------------- Exercise 2.4: the curvature along w31
+
+def _dL_dw31(p: dict, x1, x2, t) -> float:
+    return we.loss_and_gradients(we.build_model(p), (x1, x2), [t])[1]["w31"]
+
+
+def check_d2L_dw31(d2L_dw31) -> None:
+    """Exercise 2.4: ``d2L_dw31(p, x1, x2, t)`` returns the second derivative of L in w31.
+
+    Compared with a centered difference of bpkit's dL/dw31 (from its backward pass) in w31,
+    at the chapter's starting point and at five random points.
+    """
+    what = "d2L_dw31"
+    expect_function(what, d2L_dw31)
+    for k, (p, x1, x2, t) in enumerate(_points(seed=24)):
+        got = _number(what, call_reader(what, d2L_dw31, dict(p), x1, x2, t))
+        w = p["w31"]
+        expected = (_dL_dw31({**p, "w31": w + _EPS}, x1, x2, t)
+                    - _dL_dw31({**p, "w31": w - _EPS}, x1, x2, t)) / (2 * _EPS)
+        if _close(got, expected):
+            continue
+        raise ExerciseError(f"{what} is not right yet at {_where(k, p, x1, x2, t)}. "
+                            f"{_hint_d2(got, p, x1, x2, t)}")
+    correct("Your second derivative agrees with centered differences of bpkit's dL/dw31 at "
+            "6 points. The slope tells the direction of a step; how fast the slope changes "
+            "tells how long a step the loss tolerates (Chapter 4 makes this precise).")
+
+
+def _hint_d2(got: float, p: dict, x1, x2, t) -> str:
+    v = we.forward(p, x1, x2)
+    y, h1 = float(v["y"]), float(v["h1"])
+    s = y * (1 - y)
+    first, second = (h1 * s) ** 2, h1 ** 2 * (y - t) * s * (1 - 2 * y)
+    slips = [
+        (first, "You treated the sigmoid's derivative y (1 - y) as a constant, but y moves "
+                "with w31 too: the product rule gives a second term."),
+        (second, "You differentiated only the sigmoid's derivative: y - t moves with w31 "
+                 "too, and the product rule gives a second term."),
+        ((first + second) / h1 if h1 else np.nan,
+         "A factor depending on h1 is off: count how many times the derivative of z3 with "
+         "respect to w31 enters."),
+        (-(first + second), "The sign is flipped."),
+    ]
+    for value, hint in slips:
+        if _close(got, value):
+            return hint
+    return ("Write dL/dw31 as a product of factors that depend on w31 (through y) and one "
+            "that does not, and differentiate it with the product rule.")

@@ -211,8 +211,7 @@ class Adam(Optimizer):
     Starting at zero biases :math:`m` and :math:`s` towards zero in the first steps; the
     divisions by :math:`1 - \beta^k` undo that bias exactly for a constant gradient
     (:math:`k` is the step count ``self.t``, 1 at the first step). State: ``state[name]["m"]``
-    for :math:`m` and ``state[name]["v"]`` for :math:`s` (the key, like the local name ``v``
-    in the code, is PyTorch's). Updates in place.
+    for :math:`m` and ``state[name]["s"]`` for :math:`s`. Updates in place.
     """
 
     def __init__(self, model, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
@@ -224,14 +223,14 @@ class Adam(Optimizer):
 
     def update(self, name, p, g):
         m = self._buffer(name, "m", p)
-        v = self._buffer(name, "v", p)
+        s = self._buffer(name, "s", p)
         m *= self.beta1
         m += (1.0 - self.beta1) * g
-        v *= self.beta2
-        v += (1.0 - self.beta2) * g * g
+        s *= self.beta2
+        s += (1.0 - self.beta2) * g * g
         m_hat = m / (1.0 - self.beta1 ** self.t)
-        v_hat = v / (1.0 - self.beta2 ** self.t)
-        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        s_hat = s / (1.0 - self.beta2 ** self.t)
+        p -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
 
     def _args(self) -> str:
         return f"lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g}"

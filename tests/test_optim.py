@@ -79,16 +79,16 @@ def test_rmsprop_two_steps():
 def test_adam_two_steps():
     lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
     (t1, t2), _, opt = two_steps(lambda h: Adam(h, lr=lr, beta1=b1, beta2=b2, eps=eps))
-    # step 1: m_hat = g1 and v_hat = g1^2 exactly (bias correction), so the step is
+    # step 1: m_hat = g1 and s_hat = g1^2 exactly (bias correction), so the step is
     # lr * g / |g| = 0.1 * sign(g1), whatever the size of g1
     np.testing.assert_allclose(t1, [0.9, -1.9], rtol=1e-7)
     # step 2 by hand, element by element
     m = [0.9 * 0.05 + 0.1 * 0.2, 0.9 * -0.1 + 0.1 * 0.1]                 # (0.065, -0.08)
-    v = [0.999 * 0.00025 + 0.001 * 0.04, 0.999 * 0.001 + 0.001 * 0.01]  # (0.00028975, 0.001009)
-    theta2 = [t1[i] - lr * (m[i] / (1 - b1 ** 2)) / (math.sqrt(v[i] / (1 - b2 ** 2)) + eps)
+    s = [0.999 * 0.00025 + 0.001 * 0.04, 0.999 * 0.001 + 0.001 * 0.01]  # (0.00028975, 0.001009)
+    theta2 = [t1[i] - lr * (m[i] / (1 - b1 ** 2)) / (math.sqrt(s[i] / (1 - b2 ** 2)) + eps)
               for i in range(2)]
     np.testing.assert_allclose(opt.state["w"]["m"], m, rtol=1e-12)
-    np.testing.assert_allclose(opt.state["w"]["v"], v, rtol=1e-12)
+    np.testing.assert_allclose(opt.state["w"]["s"], s, rtol=1e-12)
     np.testing.assert_allclose(t2, theta2, rtol=1e-12)
     assert opt.t == 2
 

@@ -243,7 +243,7 @@ def plot_trajectories(ax, surface, paths: dict, *, levels: int = 25, log_levels:
     ax.set_ylim(y0, y1)
     label_axes(ax, title or f"Optimizer paths on the {surface.name}", "x", "y")
     if paths:
-        ax.legend(loc="best", fontsize="small")
+        ax.legend(loc="best")
     return ax
 
 
@@ -266,7 +266,7 @@ def plot_runs(surface, runs: dict[str, Run], ax_surface, ax_loss) -> None:
         ax_loss.semilogy(np.arange(len(losses)), losses, color=colour, label=labels[name])
     label_axes(ax_loss, "Loss against steps", "step", "loss (log scale)")
     if runs:
-        ax_loss.legend(loc="best", fontsize="small")
+        ax_loss.legend(loc="best")
 
 
 def _number(value, what: str, lo: float, hi: float) -> float:

@@ -458,8 +458,9 @@ class RMSProp {
   }
 }
 
-// Mirrors bpkit.optim.Adam: m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2,
-// m^ = m / (1 - b1^t), v^ = v / (1 - b2^t), theta <- theta - eta m^ / (sqrt(v^) + eps).
+// Mirrors bpkit.optim.Adam: m <- b1 m + (1 - b1) g, s <- b2 s + (1 - b2) g^2,
+// m^ = m / (1 - b1^k), s^ = s / (1 - b2^k), theta <- theta - eta m^ / (sqrt(s^) + eps),
+// k the step count (this.t, as bpkit's self.t).
 class Adam {
   constructor(model, { lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 }) {
     Object.assign(this, { model, lr, beta1, beta2, eps, t: 0, state: {} });
@@ -469,11 +470,11 @@ class Adam {
     const params = this.model.params, grads = this.model.grads;
     const c1 = 1.0 - this.beta1 ** this.t, c2 = 1.0 - this.beta2 ** this.t;
     for (const k of Object.keys(params)) {
-      const st = (this.state[k] = this.state[k] || { m: zerosLike(params[k]), v: zerosLike(params[k]) });
-      eachElement([params[k], grads[k], st.m, st.v], ([p, g, m, v], i) => {
+      const st = (this.state[k] = this.state[k] || { m: zerosLike(params[k]), s: zerosLike(params[k]) });
+      eachElement([params[k], grads[k], st.m, st.s], ([p, g, m, s], i) => {
         m[i] = m[i] * this.beta1 + (1.0 - this.beta1) * g[i];
-        v[i] = v[i] * this.beta2 + (1.0 - this.beta2) * g[i] * g[i];
-        p[i] -= this.lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + this.eps);
+        s[i] = s[i] * this.beta2 + (1.0 - this.beta2) * g[i] * g[i];
+        p[i] -= this.lr * (m[i] / c1) / (Math.sqrt(s[i] / c2) + this.eps);
       });
     }
   }

@@ -33,7 +33,7 @@ const VAL_FRACTION = 0.25;
 const MAX_HISTORY = 400;
 // What each optimizer keeps per parameter, by bpkit's name for it (state[k][name]).
 const OPTIMIZER_BUFFERS = { SGD: [], momentum: ["velocity"], Nesterov: ["velocity"],
-  RMSProp: ["square_avg"], Adam: ["m", "v"] };
+  RMSProp: ["square_avg"], Adam: ["m", "s"] };
 const CLASS_COLOURS = ["#E69F00", "#56B4E9", "#009E73"];  // bpkit.plot.PALETTE[0:3]
 const CLASS_SHAPES = ["circle", "square", "triangle"];    // bpkit.plot's markers o, s, ^
 const GRID = 60;  // the plane's shading: GRID x GRID forward passes
@@ -151,7 +151,7 @@ class TrainerRun {
     for (const [k, slot] of Object.entries(result.optimizer.state)) {
       // port.js keeps the one buffer of SGD and RMSProp as the array itself, Adam's as {m, v}
       this.optimizer.state[k] = buffers.length === 1 ? clone(slot[buffers[0]])
-        : { m: clone(slot.m), v: clone(slot.v) };
+        : { m: clone(slot.m), s: clone(slot.s) };
     }
     this.step = result.step;
     this.epoch = result.epoch;
@@ -241,7 +241,7 @@ class TrainerRun {
     const buffers = OPTIMIZER_BUFFERS[this.controls.optimizer];
     const state = {};
     for (const [k, slot] of Object.entries(this.optimizer.state)) {
-      state[k] = buffers.length === 1 ? { [buffers[0]]: slot } : { m: slot.m, v: slot.v };
+      state[k] = buffers.length === 1 ? { [buffers[0]]: slot } : { m: slot.m, s: slot.s };
     }
     return { step: this.step, epoch: this.epoch, batch: this.batch, order: this.order,
       params: this.model.params, optimizer: { t: this.optimizer.t, state }, ...numbers,

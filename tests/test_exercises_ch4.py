@@ -209,9 +209,12 @@ def equal_counts_as_better(val_losses, patience):
 
 
 @pytest.mark.parametrize("wrong, match", [
-    (stops_one_late, "stop epoch is late"),
+    (stops_one_late, "stops too late"),
+    (lambda losses, patience: early_stop(losses, patience + 1), "stops too late, or never"),
+    (lambda losses, patience: early_stop(losses, max(patience - 1, 1)), "stops too early"),
+    (lambda losses, patience: (0, "never"), "should be an epoch number"),
     (equal_counts_as_better, "strict <"),
-    (lambda losses, patience: (0, None), "best_epoch is wrong"),
+    (lambda losses, patience: (0, early_stop(losses, patience)[1]), "best_epoch is wrong"),
     (lambda losses, patience: 3, "return a pair"),
     (lambda losses: (0, None), "raised TypeError"),
     (None, "no answer yet"),

@@ -239,20 +239,24 @@ def check_early_stopping(early_stop) -> None:
             raise ExerciseError(f"{what} returned {got!r}; return a pair "
                                 "(best_epoch, stop_epoch).") from None
         name = f"test curve {case} of {len(_CASES)} (patience {patience})"
-        if best != expected[0]:
-            hint = (" An equal loss is not an improvement: compare with a strict <."
-                    if losses[0] == losses[1] else
-                    " Epochs count from 0, and the best epoch is the one with the lowest "
-                    "loss seen before stopping.")
-            raise ExerciseError(f"{what}: best_epoch is wrong on {name}.{hint}")
-        if (stop is None) != (expected[1] is None):
-            raise ExerciseError(f"{what}: on {name} the run "
-                                f"{'never stops' if expected[1] is None else 'does stop'}: "
-                                "count the epochs without improvement since the best one.")
-        if stop != expected[1]:
-            direction = "late" if stop > expected[1] else "early"
-            raise ExerciseError(f"{what}: on {name} the stop epoch is {direction}. The run "
+        if stop is not None and (isinstance(stop, bool)
+                                 or not isinstance(stop, (int, np.integer))):
+            raise ExerciseError(f"{what}: on {name} stop_epoch is {type(stop).__name__}; it "
+                                "should be an epoch number, or None if the run never stops.")
+        if best != expected[0] and losses[0] == losses[1]:
+            raise ExerciseError(f"{what}: best_epoch is wrong on {name}. An equal loss is not "
+                                "an improvement: compare with a strict <.")
+        if expected[1] is not None and (stop is None or stop > expected[1]):
+            raise ExerciseError(f"{what}: on {name} your run stops too late, or never. It "
                                 "stops at the epoch that is the patience-th in a row without "
                                 "improvement, counting the epochs after the best.")
+        if stop is not None and (expected[1] is None or stop < expected[1]):
+            raise ExerciseError(f"{what}: on {name} your run stops too early. It stops only at "
+                                "the patience-th epoch in a row without improvement; an "
+                                "improvement starts the count again.")
+        if best != expected[0]:
+            raise ExerciseError(f"{what}: best_epoch is wrong on {name}. Epochs count from 0, "
+                                "and the best epoch is the one with the lowest loss seen before "
+                                "stopping.")
     correct(f"Right on all {len(_CASES)} test curves, including some that never stop and one "
             "where an equal loss must not count as an improvement.")

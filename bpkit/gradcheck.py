@@ -1,8 +1,9 @@
 r"""Gradient checking: compare a backward pass with centered finite differences.
 
-The centered difference :math:`\frac{f(\theta + h) - f(\theta - h)}{2h}` has error
-:math:`O(h^2)` (the forward difference only :math:`O(h)`), so with :math:`h = 10^{-5}` in
-float64 a correct backward pass agrees to about :math:`10^{-8}` or better.
+The centered difference :math:`\frac{f(\theta + \epsilon) - f(\theta - \epsilon)}{2\epsilon}`
+has error :math:`O(\epsilon^2)` (the forward difference only :math:`O(\epsilon)`), so with
+:math:`\epsilon = 10^{-5}` (``eps``) in float64 a correct backward pass agrees to about
+:math:`10^{-8}` or better.
 
 The checks weight the layer output by a *random* upstream gradient ``dy`` and compare the
 gradients of :math:`f = \sum y \odot dy`: with ``dy`` all ones, a backward pass that mixes
@@ -12,7 +13,7 @@ Every check returns a :class:`GradCheckReport`, a dict from parameter name to
 :class:`GradCheck`, with the analytic and numeric arrays and the errors per element, so a
 notebook can show where a gradient is wrong, not only that it is.
 
-Inputs are checked first: ``h`` must be a positive number, the arrays finite real numbers,
+Inputs are checked first: ``eps`` must be a positive number, the arrays finite real numbers,
 and ``f`` must return one finite number; otherwise the error says which.
 """
 
@@ -29,12 +30,15 @@ __all__ = ["centered_difference", "numerical_gradient", "rel_error", "GradCheck"
            "GradCheckReport", "check_layer", "check_loss", "check_model"]
 
 
-def centered_difference(f, x: float, h: float = 1e-5) -> float:
-    r"""Derivative of a scalar function of one number: :math:`(f(x+h) - f(x-h)) / 2h`."""
-    h = check_positive(h, "centered_difference: the step h")
+def centered_difference(f, x: float, eps: float = 1e-5) -> float:
+    r"""Derivative of a scalar function of one number.
+
+    :math:`(f(x+\epsilon) - f(x-\epsilon)) / 2\epsilon`, with the step :math:`\epsilon` = ``eps``.
+    """
+    eps = check_positive(eps, "centered_difference: the step eps")
     _number(x, "centered_difference: x")
     what = "centered_difference: f"
-    return (_number(f(x + h), what) - _number(f(x - h), what)) / (2 * h)
+    return (_number(f(x + eps), what) - _number(f(x - eps), what)) / (2 * eps)
 
 
 def _number(value, what: str) -> float:
@@ -51,15 +55,16 @@ def _number(value, what: str) -> float:
     return v
 
 
-def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+def numerical_gradient(f, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
     r"""Gradient of the scalar ``f()`` with respect to every element of the array ``x``.
 
     ``f`` takes no arguments and reads ``x``, which is perturbed in place one element at a
-    time, :math:`(f(x + h e_i) - f(x - h e_i)) / 2h`, and restored afterwards. Costs two
-    calls of ``f`` per element. Returns a float64 array of ``x``'s shape. ``x`` must be a
-    float array (in an integer one, ``x + h`` would be rounded back to ``x``).
+    time, :math:`(f(x + \epsilon e_i) - f(x - \epsilon e_i)) / 2\epsilon`, and restored
+    afterwards. Costs two calls of ``f`` per element. Returns a float64 array of ``x``'s
+    shape. ``x`` must be a float array (in an integer one, ``x + eps`` would be rounded back
+    to ``x``).
     """
-    h = check_positive(h, "numerical_gradient: the step h")
+    eps = check_positive(eps, "numerical_gradient: the step eps")
     if not isinstance(x, np.ndarray):
         raise TypeError(f"numerical_gradient needs the NumPy array that f reads (it perturbs "
                         f"it in place), got a {type(x).__name__}")
@@ -73,16 +78,16 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     for i in np.ndindex(x.shape):
         old = x[i]
         with np.errstate(over="ignore"):
-            x[i] = old + h
+            x[i] = old + eps
         if not np.isfinite(x[i]):
             x[i] = old
-            raise ValueError(f"numerical_gradient: x + h overflows {x.dtype} at index {i} "
-                             f"(h = {h:g}); a finite difference needs a small step, e.g. 1e-5")
+            raise ValueError(f"numerical_gradient: x + eps overflows {x.dtype} at index {i} "
+                             f"(eps = {eps:g}); a finite difference needs a small step, e.g. 1e-5")
         f_plus = _number(f(), what)
-        x[i] = old - h
+        x[i] = old - eps
         f_minus = _number(f(), what)
         x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h)
+        grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 
 
@@ -161,20 +166,20 @@ class GradCheckReport(dict):
 
 def _warn_float32(*arrays) -> None:
     if any(np.asarray(a).dtype == np.float32 for a in arrays):
-        warnings.warn("gradient check in float32: round-off in f(x+h) - f(x-h) is about "
-                      "1e-7 * |f| / h, so expect relative errors near 1e-3 even for a "
+        warnings.warn("gradient check in float32: round-off in f(x+eps) - f(x-eps) is about "
+                      "1e-7 * |f| / eps, so expect relative errors near 1e-3 even for a "
                       "correct backward pass; check in float64", stacklevel=3)
 
 
-def _warn_kinks(layers, h: float, scale: float = 10.0) -> None:
+def _warn_kinks(layers, eps: float, scale: float = 10.0) -> None:
     for layer in layers:
         x = getattr(layer, "x", None)
         for k in getattr(layer, "kinks", ()):
             if x is None:
                 continue
-            near = int(np.sum(np.abs(np.asarray(x) - k) < scale * h))
+            near = int(np.sum(np.abs(np.asarray(x) - k) < scale * eps))
             if near:
-                warnings.warn(f"{layer!r}: {near} input value(s) lie within {scale * h:g} of "
+                warnings.warn(f"{layer!r}: {near} input value(s) lie within {scale * eps:g} of "
                               f"the kink at {k}; a finite-difference step may cross it and "
                               "average the two slopes there, so a large error at those "
                               "elements does not mean the backward pass is wrong",
@@ -182,14 +187,14 @@ def _warn_kinks(layers, h: float, scale: float = 10.0) -> None:
 
 
 def check_layer(layer, x: np.ndarray, rng: np.random.Generator | None = None,
-                h: float = 1e-5) -> GradCheckReport:
+                eps: float = 1e-5) -> GradCheckReport:
     """Check ``layer.backward`` for the input and every parameter.
 
     Uses a random upstream gradient ``dy`` (from ``rng``, seed 0 if omitted). Returns a
     report with entries ``"x"`` and one per key of ``layer.params``.
     """
     rng = np.random.default_rng(0) if rng is None else rng
-    h = check_positive(h, "check_layer: the step h")
+    eps = check_positive(eps, "check_layer: the step eps")
     x = np.array(as_batch(x, "check_layer: x"), copy=True)
     if x.dtype.kind != "f":  # integers: in the layer's precision
         x = x.astype(next(iter(layer.params.values())).dtype if layer.params else np.float64)
@@ -198,51 +203,51 @@ def check_layer(layer, x: np.ndarray, rng: np.random.Generator | None = None,
     dy = rng.standard_normal(np.shape(y))
     dx = np.array(layer.backward(dy.astype(np.asarray(y).dtype)), dtype=np.float64)
     analytic = {k: np.array(g, dtype=np.float64) for k, g in layer.grads.items()}
-    _warn_kinks([layer], h)
+    _warn_kinks([layer], eps)
 
     def f():
         return np.sum(np.asarray(layer.forward(x), dtype=np.float64) * dy)
 
     report = GradCheckReport()
-    report["x"] = GradCheck("x", dx, numerical_gradient(f, x, h))
+    report["x"] = GradCheck("x", dx, numerical_gradient(f, x, eps))
     for k, p in layer.params.items():
-        report[k] = GradCheck(k, analytic[k], numerical_gradient(f, p, h))
+        report[k] = GradCheck(k, analytic[k], numerical_gradient(f, p, eps))
     layer.forward(x)  # leave the layer's cache as it was after the analytic pass
     return report
 
 
-def check_loss(loss, y: np.ndarray, t: np.ndarray, h: float = 1e-5) -> GradCheckReport:
+def check_loss(loss, y: np.ndarray, t: np.ndarray, eps: float = 1e-5) -> GradCheckReport:
     """Check ``loss.backward()`` (dL/dy) against finite differences of ``loss(y, t)``."""
-    h = check_positive(h, "check_loss: the step h")
+    eps = check_positive(eps, "check_loss: the step eps")
     y = np.array(as_batch(y, "check_loss: y"), dtype=np.float64, copy=True)
     loss.forward(y, t)
     analytic = np.array(loss.backward(), dtype=np.float64)
     report = GradCheckReport()
-    report["y"] = GradCheck("y", analytic, numerical_gradient(lambda: loss.forward(y, t), y, h))
+    report["y"] = GradCheck("y", analytic, numerical_gradient(lambda: loss.forward(y, t), y, eps))
     return report
 
 
 def check_model(model, loss, x: np.ndarray, t: np.ndarray,
-                h: float = 1e-5) -> GradCheckReport:
+                eps: float = 1e-5) -> GradCheckReport:
     """Check every parameter gradient of ``model`` under ``loss`` on the batch ``(x, t)``.
 
     The model's backward is run once on ``loss.backward()``; each parameter is then
     perturbed element by element and the loss recomputed. Entries are named as in
     ``model.params`` (``"0.W"``, ``"0.b"``, ...).
     """
-    h = check_positive(h, "check_model: the step h")
+    eps = check_positive(eps, "check_model: the step eps")
     x = as_batch(x, "check_model: x")
     params = model.params
     _warn_float32(x, *params.values())
     loss.forward(model.forward(x), t)
     model.backward(loss.backward())
     analytic = {k: np.array(g, dtype=np.float64) for k, g in model.grads.items()}
-    _warn_kinks(getattr(model, "layers", []), h)
+    _warn_kinks(getattr(model, "layers", []), eps)
 
     def f():
         return loss.forward(model.forward(x), t)
 
     report = GradCheckReport()
     for k, p in params.items():
-        report[k] = GradCheck(k, analytic[k], numerical_gradient(f, p, h))
+        report[k] = GradCheck(k, analytic[k], numerical_gradient(f, p, eps))
     return report

@@ -65,7 +65,7 @@ class ThreeWayReport(list):
 def three_way(expr: sp.Expr, values: Mapping[sp.Symbol, float],
               backward: Mapping[str, float], wrt: Sequence[sp.Symbol] | None = None,
               forward: Callable[[dict], float] | None = None,
-              h: float = 1e-6) -> ThreeWayReport:
+              eps: float = 1e-6) -> ThreeWayReport:
     """Compare, for each symbol in ``wrt``, three derivatives of ``expr`` at ``values``.
 
     - SymPy: ``diff(expr, s)``, turned into a function with ``lambdify`` and evaluated;
@@ -94,6 +94,6 @@ def three_way(expr: sp.Expr, values: Mapping[sp.Symbol, float],
         def along(v, name=str(s)):
             return forward({**point, name: v})
 
-        num = centered_difference(along, point[str(s)], h)
+        num = centered_difference(along, point[str(s)], eps)
         report.append(ThreeWayRow(str(s), float(d), float(backward[str(s)]), float(num)))
     return report

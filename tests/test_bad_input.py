@@ -458,8 +458,8 @@ def test_training_helpers_name_what_is_wrong(data):
 # ------------------------------------------------------------------------- gradient checks
 
 
-@given(h=st.one_of(st.floats(1e-7, 1e-3), NUMBERS), data=st.data())
-def test_gradient_checks_take_a_positive_step_and_finite_numbers(h, data):
+@given(eps=st.one_of(st.floats(1e-7, 1e-3), NUMBERS), data=st.data())
+def test_gradient_checks_take_a_positive_step_and_finite_numbers(eps, data):
     entry = data.draw(st.sampled_from(["centered_difference", "numerical_gradient",
                                        "check_layer", "check_loss", "check_model"]))
     kind, x = data.draw(inputs((3, 2)))
@@ -468,23 +468,23 @@ def test_gradient_checks_take_a_positive_step_and_finite_numbers(h, data):
                                    lambda: "1"]))
     calls = {
         "centered_difference": lambda: centered_difference(np.sin, data.draw(st.sampled_from(
-            [0.5, np.nan, "x", np.ones(2)])), h),
-        "numerical_gradient": lambda: bp.numerical_gradient(f, x, h),
-        "check_layer": lambda: bp.check_layer(bp.Tanh(), x, h=h),
-        "check_loss": lambda: bp.check_loss(bp.SquaredError(), x, np.zeros((3, 2)), h=h),
+            [0.5, np.nan, "x", np.ones(2)])), eps),
+        "numerical_gradient": lambda: bp.numerical_gradient(f, x, eps),
+        "check_layer": lambda: bp.check_layer(bp.Tanh(), x, eps=eps),
+        "check_loss": lambda: bp.check_loss(bp.SquaredError(), x, np.zeros((3, 2)), eps=eps),
         "check_model": lambda: bp.check_model(model, bp.SquaredError(), x, np.zeros((3, 2)),
-                                              h=h),
+                                              eps=eps),
     }
     result, err = run(calls[entry])
     if err is not None:
         assert_clear(err, entry, "Sequential", "layer ", "SquaredError", "Tanh")
         return
-    assert type(h) in (int, float) and 0 < h < math.inf
+    assert type(eps) in (int, float) and 0 < eps < math.inf
     if entry == "centered_difference":
         assert math.isfinite(result)
     elif entry == "numerical_gradient":
         assert np.isfinite(result).all()
-    elif 1e-6 <= h <= 1e-4 and np.asarray(x).dtype != np.float32 and np.abs(x).max() <= 10:
+    elif 1e-6 <= eps <= 1e-4 and np.asarray(x).dtype != np.float32 and np.abs(x).max() <= 10:
         assert result.passed(1e-4), result.table()  # a step that resolves the derivative
 
 

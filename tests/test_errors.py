@@ -359,8 +359,8 @@ def test_gradcheck_names_bad_steps_arrays_and_functions():
     with pytest.raises(TypeError, match="must be a writeable float32 or float64 array, got "
                                         "dtype int64"):
         bp.numerical_gradient(lambda: 0.0, np.array([1, 2]))
-    with pytest.raises(ValueError, match=r"centered_difference: the step h must be a positive"):
-        bp.gradcheck.centered_difference(np.sin, 1.0, h=0)
+    with pytest.raises(ValueError, match=r"centered_difference: the step eps must be a positive"):
+        bp.gradcheck.centered_difference(np.sin, 1.0, eps=0)
     with pytest.raises(ValueError, match=r"numerical_gradient: f\(\) gave nan"):
         bp.numerical_gradient(lambda: np.nan, np.zeros(2))
     with pytest.raises(TypeError, match=r"f\(\) must be \(or return\) one real number"):

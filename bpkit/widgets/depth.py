@@ -222,7 +222,7 @@ def depth_check(controls: dict, network: dict) -> dict:
     model, x, t = network_from_state(network, controls["activation"])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = check_model(model, SquaredError(), x, t, h=CHECK_STEP)
+        report = check_model(model, SquaredError(), x, t, eps=CHECK_STEP)
     analytic = np.concatenate([c.analytic.ravel() for c in report.values()])
     numeric = np.concatenate([c.numeric.ravel() for c in report.values()])
     layers = [max(report[f"{i}.W"].rel_error, report[f"{i}.b"].rel_error)

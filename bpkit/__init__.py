@@ -18,8 +18,18 @@ from . import (
     worked_example,
 )
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
-from .layers import (BatchNorm, Identity, LayerNorm, LeakyReLU, Linear, ReLU, Residual, Sigmoid,
-                     SiLU, Tanh)
+from .layers import (
+    BatchNorm,
+    Identity,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Residual,
+    Sigmoid,
+    SiLU,
+    Tanh,
+)
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .model import Sequential
 from .optim import SGD, Adam, Optimizer, RMSProp, clip_grad_norm

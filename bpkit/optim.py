@@ -260,8 +260,13 @@ def clip_grad_norm(model, max_norm: float) -> float:
             raise TypeError(f"clip_grad_norm: the gradient {k!r} must be a float32 or float64 "
                             f"NumPy array (it is scaled in place), got {what}")
         check_finite(g, f"clip_grad_norm: the gradient {k!r}", "no gradient was changed")
-    norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
-                             for g in grads.values())))
+    # Divide by the largest entry first, so that squaring cannot overflow (the gradients of
+    # a run that is blowing up reach 1e160 and more, exactly when clipping matters).
+    top = max((float(np.max(np.abs(g))) for g in grads.values() if g.size), default=0.0)
+    if top == 0.0:
+        return 0.0
+    norm = top * float(np.sqrt(sum(float(np.sum(np.square(g / top, dtype=np.float64)))
+                                   for g in grads.values())))
     if norm > tau:
         factor = tau / norm
         for g in grads.values():

@@ -200,3 +200,12 @@ def test_clip_grad_norm_on_a_model_keeps_float32():
     after = np.sqrt(sum(float((g.astype(np.float64) ** 2).sum())
                         for g in model.grads.values()))
     assert after == pytest.approx(1.0, rel=1e-5)
+
+
+def test_clip_grad_norm_does_not_overflow_on_huge_gradients():
+    grads = {"W": np.full((3, 3), 1e200), "b": np.zeros(3)}
+    with np.errstate(all="raise"):
+        norm = bp.clip_grad_norm(grads, 1.0)
+    assert norm == pytest.approx(3e200)
+    np.testing.assert_allclose(grads["W"], 1 / 3)
+    assert bp.clip_grad_norm({"W": np.zeros(2)}, 1.0) == 0.0

@@ -111,8 +111,8 @@ def check_batchnorm_backward(batchnorm_dz) -> None:
                     hint="Three paths lead from z to z_hat: directly, through the mean "
                          "and through the variance.")
     correct("Your input gradient agrees with a centered difference of the forward pass on "
-            "three batches: it sums to zero over the batch and is orthogonal to z_hat, so a "
-            "step along it cannot move the batch's mean or its spread.")
+            "three batches: it sums to zero over the batch and is (up to epsilon) orthogonal to "
+            "z_hat, so a step along it leaves the batch's mean and spread where they are.")
 
 
 # ----------------------------------------------------------------- Exercise 6.3

@@ -209,3 +209,46 @@ def test_clip_grad_norm_does_not_overflow_on_huge_gradients():
     assert norm == pytest.approx(3e200)
     np.testing.assert_allclose(grads["W"], 1 / 3)
     assert bp.clip_grad_norm({"W": np.zeros(2)}, 1.0) == 0.0
+
+
+# ------------------------------------------- generated bad input (as tests/test_bad_input.py)
+
+from test_bad_input import SHAPES, as_float, assert_clear, assert_close, inputs, run  # noqa: E402
+
+
+def _standardise(z, axis):
+    mean = z.mean(axis=axis, keepdims=True)
+    inv = 1.0 / np.sqrt(z.var(axis=axis, keepdims=True) + 1e-5)
+    return (z - mean) * inv, inv
+
+
+def _compact(d, z_hat, inv, axis):
+    m = z_hat.shape[axis]
+    total = d.sum(axis=axis, keepdims=True)
+    along = (d * z_hat).sum(axis=axis, keepdims=True)
+    return (m * d - total - z_hat * along) * (inv / m)
+
+
+@given(kind=st.sampled_from(["batch", "layer"]), shape=SHAPES, data=st.data(),
+       called=st.booleans())
+def test_normalisation_forward_and_backward_on_generated_input(kind, shape, data, called):
+    layer = bp.BatchNorm(shape[1]) if kind == "batch" else bp.LayerNorm(shape[1])
+    axis = 0 if kind == "batch" else 1
+    _, x = data.draw(inputs(shape))
+    y, err = run(lambda: layer(x) if called else layer.forward(x), ieee=not called)
+    if err is not None:
+        assert_clear(err, repr(layer))
+        return
+    ref = as_float(x)
+    assert ref is not None and ref.ndim == 2 and ref.shape[1] == shape[1]
+    assert kind == "layer" or ref.shape[0] >= 2
+    with np.errstate(all="ignore"):
+        z_hat, inv = _standardise(ref, axis)
+        assert_close(y, z_hat, x)
+    _, dy = data.draw(inputs(np.shape(y)))
+    dx, err = run(lambda: layer.backward(dy), ieee=True)
+    if err is not None:
+        assert_clear(err, repr(layer))
+        return
+    with np.errstate(all="ignore"):
+        assert_close(dx, _compact(as_float(dy), z_hat, inv, axis), x, dy)

@@ -18,10 +18,21 @@ from . import (
     worked_example,
 )
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
-from .layers import Identity, LeakyReLU, Linear, ReLU, Sigmoid, SiLU, Tanh
+from .layers import (
+    BatchNorm,
+    Identity,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Residual,
+    Sigmoid,
+    SiLU,
+    Tanh,
+)
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .model import Sequential
-from .optim import SGD, Adam, Optimizer, RMSProp
+from .optim import SGD, Adam, Optimizer, RMSProp, clip_grad_norm
 from .train import DivergenceError, DivergenceWarning, EarlyStopping, History, fit, train_step
 
 __version__ = "0.1.0"
@@ -30,8 +41,9 @@ __all__ = [
     "datasets", "engine", "gradcheck", "layers", "losses", "model", "optim", "surfaces",
     "train", "worked_example",
     "check_layer", "check_loss", "check_model", "numerical_gradient", "rel_error",
-    "Identity", "LeakyReLU", "Linear", "ReLU", "Sigmoid", "SiLU", "Tanh",
+    "BatchNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "ReLU", "Residual", "Sigmoid",
+    "SiLU", "Tanh",
     "BinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
-    "Sequential", "SGD", "Adam", "Optimizer", "RMSProp",
+    "Sequential", "SGD", "Adam", "Optimizer", "RMSProp", "clip_grad_norm",
     "DivergenceError", "DivergenceWarning", "EarlyStopping", "History", "fit", "train_step",
 ]

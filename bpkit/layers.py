@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_batch, check_positive, float_input
+from ._checks import as_array, as_batch, check_positive, float_input, is_real_number
 
-__all__ = ["Layer", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "SiLU"]
+__all__ = ["Layer", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "SiLU",
+           "BatchNorm", "LayerNorm", "Residual"]
 
 
 class Layer:
@@ -27,6 +28,10 @@ class Layer:
 
     #: Points where the layer's derivative jumps (the gradient checker warns near them).
     kinks: tuple[float, ...] = ()
+
+    #: Training mode (True) or evaluation mode (False): only layers that behave differently
+    #: in the two, such as BatchNorm, read it. ``model.train()`` and ``model.eval()`` set it.
+    training: bool = True
 
     def __init__(self, name: str | None = None):
         self.name = name
@@ -44,6 +49,17 @@ class Layer:
         """``forward(x)``, after checking that ``x`` is a finite batch (a model checks its
         input once, then calls each layer's ``forward``)."""
         return self.forward(as_batch(x, self))
+
+    def train(self, mode: bool = True) -> Layer:
+        """Training mode (``mode=True``) or evaluation mode (False); returns the layer."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"{self!r}.train expected True or False, got {mode!r}")
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> Layer:
+        """Evaluation mode: ``train(False)``."""
+        return self.train(False)
 
     def __repr__(self) -> str:
         label = f"{type(self).__name__}({self._args()})"
@@ -262,3 +278,195 @@ class SiLU(Layer):
         da = self._check_dy(da)
         s = self.s
         return da * s + da * self.x * s * (1.0 - s)
+
+
+# ------------------------------------------------------------------- normalisation
+
+
+class _Normalize(Layer):
+    r"""What batch and layer normalisation share: standardise along one axis, then scale
+    and shift each feature with learned ``params["scale"]`` (:math:`\omega`) and
+    ``params["shift"]`` (:math:`\xi`), both of shape ``(n,)``, starting at 1 and 0.
+
+    With :math:`\hat z = (z - \mathrm{mean}\,z) / \sqrt{\mathrm{var}\,z + \epsilon}` along the
+    axis (variance with divisor M, the number of values averaged), the output is
+    :math:`y = \omega \odot \hat z + \xi`, and the backward pass, from
+    :math:`d\hat z = dy \odot \omega`, is the compact form
+
+    .. math:: dz = \frac{1}{M\sqrt{\mathrm{var}\,z + \epsilon}}
+              \Big(M\, d\hat z - \textstyle\sum d\hat z - \hat z \sum (d\hat z \odot \hat z)\Big)
+
+    with both sums along the axis. :math:`d\omega = \sum_n dy \odot \hat z`,
+    :math:`d\xi = \sum_n dy` (sums over the batch).
+    """
+
+    axis = 0
+
+    def __init__(self, n: int, *, eps: float = 1e-5, dtype=np.float64, name: str | None = None):
+        super().__init__(name)
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
+            raise ValueError(f"{type(self).__name__}: n (the number of features) must be a "
+                             f"positive integer, got {n!r}")
+        self.n = int(n)
+        self.eps = check_positive(eps, f"{type(self).__name__}: eps")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise TypeError(f"{type(self).__name__}: dtype must be np.float32 or np.float64, "
+                            f"got {self.dtype}")
+        self.params = {"scale": np.ones(self.n, dtype=self.dtype),
+                       "shift": np.zeros(self.n, dtype=self.dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def _args(self) -> str:
+        return f"{self.n}"
+
+    def _input(self, z) -> np.ndarray:
+        z = as_batch(z, self, self.dtype, finite=False)  # finiteness: see Layer.__call__
+        if z.ndim != 2 or z.shape[1] != self.n:
+            raise ValueError(f"{self!r} expected input of shape (N, {self.n}), got shape "
+                             f"{z.shape}")
+        return z
+
+    def _standardise(self, z, mean, var):
+        self.inv_std = 1.0 / np.sqrt(var + self.eps)
+        self.z_hat = (z - mean) * self.inv_std
+        return self.z_hat * self.params["scale"] + self.params["shift"]
+
+    def _backward_params(self, dy):
+        np.sum(dy * self.z_hat, axis=0, out=self.grads["scale"])
+        np.sum(dy, axis=0, out=self.grads["shift"])
+        return dy * self.params["scale"]  # d z_hat
+
+    def _compact(self, dz_hat):
+        """dz from d z_hat when the mean and variance came from z itself, along ``axis``."""
+        m = self.z_hat.shape[self.axis]
+        total = dz_hat.sum(axis=self.axis, keepdims=True)
+        along = (dz_hat * self.z_hat).sum(axis=self.axis, keepdims=True)
+        return (m * dz_hat - total - self.z_hat * along) * (self.inv_std / m)
+
+
+class BatchNorm(_Normalize):
+    r"""Batch normalisation: standardise each feature over the batch, then scale and shift.
+
+    Training mode (``training`` True, the default; ``model.train()``): each column of z
+    ``(N, n)`` is standardised with the batch's own mean and variance (divisor N), and
+    the running statistics move towards them,
+    ``running_mean <- decay * running_mean + (1 - decay) * mean`` (the same for
+    ``running_var``). Needs N >= 2. The backward pass is the compact form of
+    :class:`_Normalize` with sums over the batch: every example's gradient depends on the
+    whole batch, because every example moved the mean and variance.
+
+    Evaluation mode (``model.eval()``): z is standardised with the running statistics, which
+    are constants, so the layer is an affine map of each feature:
+    :math:`dz = dy \odot \omega / \sqrt{\mathrm{running\_var} + \epsilon}`.
+
+    Shapes: z ``(N, n)`` -> y ``(N, n)``; ``params["scale"]``, ``params["shift"]``,
+    ``running_mean``, ``running_var``: ``(n,)``.
+    """
+
+    axis = 0
+
+    def __init__(self, n: int, *, decay: float = 0.9, eps: float = 1e-5, dtype=np.float64,
+                 name: str | None = None):
+        super().__init__(n, eps=eps, dtype=dtype, name=name)
+        if not is_real_number(decay) or not 0 <= float(decay) < 1:
+            raise ValueError(f"BatchNorm: decay must be a number in [0, 1), got {decay!r}")
+        self.decay = float(decay)
+        self.running_mean = np.zeros(self.n, dtype=self.dtype)
+        self.running_var = np.ones(self.n, dtype=self.dtype)
+
+    def forward(self, z):
+        self.x = z = self._input(z)
+        if not self.training:
+            self._used_batch = False
+            return self._standardise(z, self.running_mean, self.running_var)
+        if z.shape[0] < 2:
+            raise ValueError(f"{self!r} in training mode expected a batch of at least 2 "
+                             f"examples (it standardises over the batch), got {z.shape[0]}; "
+                             "call model.eval() to use the running statistics")
+        self._used_batch = True
+        mean, var = z.mean(axis=0), z.var(axis=0)
+        self.running_mean *= self.decay
+        self.running_mean += (1.0 - self.decay) * mean
+        self.running_var *= self.decay
+        self.running_var += (1.0 - self.decay) * var
+        return self._standardise(z, mean, var)
+
+    def backward(self, dy):
+        dy = self._check_dy(dy)
+        dz_hat = self._backward_params(dy)
+        if not self._used_batch:  # evaluation: constant statistics
+            return dz_hat * self.inv_std
+        return self._compact(dz_hat)
+
+
+class LayerNorm(_Normalize):
+    r"""Layer normalisation: standardise each example (row) over its n features, then scale
+    and shift each feature.
+
+    Each example is standardised on its own, so training and evaluation compute the same
+    thing and a batch of one is fine. The backward pass is the compact form of
+    :class:`_Normalize` with the sums along the row (over the n features, M = n).
+
+    Shapes: z ``(N, n)`` -> y ``(N, n)``; ``params["scale"]``, ``params["shift"]``: ``(n,)``.
+    """
+
+    axis = 1
+
+    def forward(self, z):
+        self.x = z = self._input(z)
+        return self._standardise(z, z.mean(axis=1, keepdims=True), z.var(axis=1, keepdims=True))
+
+    def backward(self, dy):
+        dy = self._check_dy(dy)
+        return self._compact(self._backward_params(dy))
+
+
+# ------------------------------------------------------------------- residual
+
+
+class Residual(Layer):
+    r"""A residual connection around a branch R: :math:`y = x + R(x)`.
+
+    ``inner`` is a layer or a :class:`bpkit.model.Sequential` whose output has the shape of
+    its input. Backward: the input feeds two consumers, the skip and the branch, so
+    :math:`dx = dy + dy\,\partial R/\partial x` (the Jacobian is :math:`I + \partial R/
+    \partial x`): the gradient reaches x even where the branch's gradient is tiny.
+
+    ``params`` and ``grads`` are the branch's own arrays, under its names.
+    Shapes: x ``(N, n)`` -> y ``(N, n)``.
+    """
+
+    def __init__(self, inner, name: str | None = None):
+        super().__init__(name)
+        if not (hasattr(inner, "forward") and hasattr(inner, "backward")
+                and hasattr(inner, "params") and hasattr(inner, "grads")):
+            raise TypeError(f"Residual expected a bpkit layer or Sequential as its branch, "
+                            f"got a {type(inner).__name__}")
+        self.inner = inner
+        self.params = dict(inner.params)  # the same arrays: updates reach the branch
+        self.grads = dict(inner.grads)
+
+    def _args(self) -> str:
+        return repr(self.inner).replace("\n", " ")
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.inner.train(mode)
+        return self
+
+    def forward(self, x):
+        self.x = x = float_input(x, self)
+        r = self.inner.forward(x)
+        if r.shape != x.shape:
+            raise ValueError(f"{self!r}: the branch must keep the shape of its input, "
+                             f"expected {x.shape}, got {r.shape}")
+        return x + r
+
+    def backward(self, dy):
+        dy = self._check_dy(dy)
+        dx = self.inner.backward(dy)
+        for k, g in self.inner.grads.items():  # a branch that replaced its arrays
+            if self.grads[k] is not g:
+                self.grads[k][...] = g
+        return dy + dx

@@ -76,6 +76,25 @@ class Sequential:
         return first.backward(dy, need_dx=False)
 
     @property
+    def training(self) -> bool:
+        """True in training mode (the default), False after ``eval()``."""
+        return all(layer.training for layer in self.layers)
+
+    def train(self, mode: bool = True) -> Sequential:
+        """Put every layer in training mode (``mode=True``) or evaluation mode; returns the
+        model. Only layers that differ between the two (:class:`bpkit.layers.BatchNorm`)
+        care: in training mode they use the batch's statistics and update running ones."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"Sequential.train expected True or False, got {mode!r}")
+        for layer in self.layers:
+            layer.train(mode)
+        return self
+
+    def eval(self) -> Sequential:
+        """Evaluation mode for every layer: ``train(False)``."""
+        return self.train(False)
+
+    @property
     def params(self) -> dict[str, np.ndarray]:
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
                 for k, v in layer.params.items()}

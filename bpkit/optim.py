@@ -18,7 +18,7 @@ import numpy as np
 
 from ._checks import FLOATS, check_finite, check_positive, is_real_number
 
-__all__ = ["Optimizer", "SGD", "RMSProp", "Adam"]
+__all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "clip_grad_norm"]
 
 
 def check_fraction(value, what: str, allow_zero: bool = True) -> float:
@@ -234,3 +234,41 @@ class Adam(Optimizer):
 
     def _args(self) -> str:
         return f"lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g}"
+
+
+def clip_grad_norm(model, max_norm: float) -> float:
+    r"""Scale all the gradients down together when their norm exceeds ``max_norm``.
+
+    With :math:`\lVert g\rVert` the Euclidean norm of every gradient array of ``model``
+    (anything with a ``grads`` dict, or the dict itself) taken as one vector, and
+    :math:`\tau` = ``max_norm``:
+
+    .. math:: g \leftarrow g \cdot \min\Big(1, \frac{\tau}{\lVert g\rVert}\Big)
+
+    The direction is kept; only the length is capped. Updates the arrays in place (their
+    dtype kept) and returns the norm *before* clipping, as a float. Call it between
+    ``model.backward`` and ``optimizer.step()``.
+    """
+    grads = model if isinstance(model, dict) else getattr(model, "grads", None)
+    if not isinstance(grads, dict):
+        raise TypeError(f"clip_grad_norm expected a model with .grads or a dict of gradient "
+                        f"arrays, got a {type(model).__name__}")
+    tau = check_positive(max_norm, "clip_grad_norm: max_norm")
+    for k, g in grads.items():
+        if not isinstance(g, np.ndarray) or g.dtype not in FLOATS:
+            what = f"dtype {g.dtype}" if isinstance(g, np.ndarray) else type(g).__name__
+            raise TypeError(f"clip_grad_norm: the gradient {k!r} must be a float32 or float64 "
+                            f"NumPy array (it is scaled in place), got {what}")
+        check_finite(g, f"clip_grad_norm: the gradient {k!r}", "no gradient was changed")
+    # Divide by the largest entry first, so that squaring cannot overflow (the gradients of
+    # a run that is blowing up reach 1e160 and more, exactly when clipping matters).
+    top = max((float(np.max(np.abs(g))) for g in grads.values() if g.size), default=0.0)
+    if top == 0.0:
+        return 0.0
+    norm = top * float(np.sqrt(sum(float(np.sum(np.square(g / top, dtype=np.float64)))
+                                   for g in grads.values())))
+    if norm > tau:
+        factor = tau / norm
+        for g in grads.values():
+            g *= g.dtype.type(factor)
+    return norm

@@ -141,6 +141,9 @@ def _threshold(loss) -> float | None:
 def evaluate(model, loss, x, t, *, classify: bool | None = None) -> tuple[float, float | None]:
     """Loss and accuracy of ``model`` on ``(x, t)``, without changing any weight.
 
+    The model runs in evaluation mode (``model.eval()``, then back to training mode), so a
+    :class:`bpkit.layers.BatchNorm` uses its running statistics and does not update them.
+
     Accuracy is the fraction of examples whose predicted class (:func:`predicted_classes`)
     equals the target class; it is None when ``classify`` is False or the loss is not a
     classification loss. ``classify=None`` decides from the targets: class labels or 0/1
@@ -149,8 +152,16 @@ def evaluate(model, loss, x, t, *, classify: bool | None = None) -> tuple[float,
     """
     if classify is None:
         classify = _looks_like_classes(np.asarray(t))
+    training = getattr(model, "training", False) and hasattr(model, "eval")
+    if training:  # BatchNorm: use the running statistics, and leave them as they are
+        model.eval()
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = model.forward(x)
+    finally:
+        if training:
+            model.train()
     with np.errstate(over="ignore", invalid="ignore"):
-        y = model.forward(x)
         if not np.isfinite(y).all():
             raise DivergenceError("the model's output became non-finite (NaN or inf); the "
                                   "weights have diverged: try a smaller learning rate")

@@ -114,7 +114,7 @@ def test_delta_factors(capsys):
 
 
 def test_delta_factors_agree_with_measurement():
-    """The relu-he factor the check wants is what a deep ReLU network measures."""
+    """The relu-glorot factor the check wants is what a deep ReLU network measures."""
     import bpkit as bp
     rng = np.random.default_rng(2)
     layers = []

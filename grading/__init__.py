@@ -75,3 +75,25 @@ def array(exercise: str, value, what: str) -> np.ndarray:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise fail(exercise, f"{what} did not return an array.") from None
+
+
+#: What the grader looks for in each written answer (the model answer, from the book's
+#: solution cell, is printed below this in the instructor's notebook).
+RUBRICS = {
+    "2.3": ["1 point: the gradient is only the local slope; along the step the loss is "
+            "close to a parabola, and a step beyond twice the distance to its lowest point "
+            "ends higher than it started (overshooting the lowest point is not enough).",
+            "1 point: how failure looks with a bounded loss: the run bounces across the "
+            "valley and the loss rises on many steps, or y saturates near 0 or 1 where the "
+            "gradient nearly vanishes and the loss stalls; it cannot grow without bound."],
+    "3.4": ["1 point: the report shows dx failing, and the ratio of analytic to numeric dx "
+            "is the slope where z > 0 and one over the slope where z < 0: the two slopes "
+            "are swapped."],
+    "4.1": ["1 point: the Hessian is A; along an eigenvector each step multiplies the error "
+            "by 1 - lr * lambda, which shrinks only for lr < 2 / lambda; the largest "
+            "curvature gives the bound.",
+            "1 point: at exactly lr = 2 / lambda_max the factor is -1: the error along that "
+            "eigenvector flips sign every step and keeps its size (no convergence)."],
+    "4.3": ["1 point: the expected squared error falls as 1 / |B|: four times the batch, a "
+            "quarter of the squared error, so half the typical size of the noise."],
+}

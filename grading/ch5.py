@@ -36,7 +36,7 @@ def exercise_5_1(AdamW) -> None:
     for given, expected_settings in settings:
         model = SimpleNamespace(params={k: p.copy() for k, p in params.items()},
                                 grads={k: np.zeros_like(p) for k, p in params.items()})
-        kwargs = dict(zip(("lr", "beta1", "beta2", "eps", "weight_decay"), given, strict=True))
+        kwargs = dict(zip(("lr", "beta1", "beta2", "eps", "weight_decay"), given, strict=False))
         opt = call("5.1", AdamW, model, **kwargs)
         expected = _adamw(params, grads, *expected_settings)
         for step, g_all in enumerate(grads):

@@ -276,7 +276,8 @@ def test_the_release_holds_no_solution_and_no_hidden_test(graded):
         name = BOOKS[n].stem
         released = nbformat.read(out / "course" / "release" / name / f"{name}.ipynb", 4)
         text = "\n".join(c.source for c in released.cells)
-        assert "HIDDEN" not in text and "grading" not in text and "BEGIN SOLUTION" not in text
+        assert "HIDDEN" not in text and "BEGIN SOLUTION" not in text
+        assert "grading." not in text and "import_module" not in text
         for ex in chapter_exercises(n)[1]:
             body = [line.strip() for line in ex["solution"].source.splitlines()
                     if len(line.strip()) > 25 and not line.strip().startswith(("def ", "class "))]

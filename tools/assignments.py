@@ -273,8 +273,8 @@ def write_course(notebooks: list[pathlib.Path], course: pathlib.Path, *,
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(source_notebook(book, chapter_title(book)), target)
         names.append(name)
-        if release:
-            nbgrader(course, "generate_assignment", name, "--force")
+    if release:  # one nbgrader run releases them all
+        nbgrader(course, "generate_assignment", "*", "--force")
     return names
 
 

@@ -43,7 +43,7 @@ def _cut_off(notebook: pathlib.Path) -> list[str]:
             if out.get("output_type") == "error" and out.get("ename") in (
                     "CellTimeoutError", "KeyboardInterrupt", "DeadKernelError"):
                 found.append(cell.metadata.get("nbgrader", {}).get("grade_id", "a cell"))
-    return found
+    return list(dict.fromkeys(found))
 
 
 def grade(submissions: pathlib.Path, out: pathlib.Path, *, cell_timeout: int = 60,
@@ -96,7 +96,9 @@ def grade(submissions: pathlib.Path, out: pathlib.Path, *, cell_timeout: int = 6
             problems.append(f"{student}/{name}.ipynb: {grade_id} ran longer than "
                             f"{cell_timeout} s and was stopped (no points for it)")
         rows += _rows(course, student, name)
-        nbgrader(course, "generate_feedback", name, "--student", student, "--force")
+    if rows:  # one nbgrader run writes the feedback of every graded notebook
+        nbgrader(course, "generate_feedback", "*", "--force")
+    for student, name in sorted({(r["student"], r["assignment"]) for r in rows}):
         html = course / "feedback" / student / name / f"{name}.html"
         target = out / "feedback" / student / f"{name}.html"
         target.parent.mkdir(parents=True, exist_ok=True)

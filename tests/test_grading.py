@@ -287,3 +287,19 @@ def test_the_release_holds_no_solution_and_no_hidden_test(graded):
         checks = [c for c in released.cells if c.metadata["nbgrader"].get("points")
                   and c.cell_type == "code"]
         assert [c.metadata["nbgrader"]["locked"] for c in checks] == [True] * 4
+
+
+@pytest.mark.parametrize("n", sorted(BOOKS))
+def test_run_all_on_the_release_reaches_the_end_saying_no_answer_yet(n):
+    from nbclient import NotebookClient
+
+    book = nbformat.read(BOOKS[n], as_version=4)
+    nb = release(assignments.source_notebook(book, assignments.chapter_title(book)))
+    NotebookClient(nb, timeout=120, kernel_name="python3",  # errors stop it, except tagged
+                   resources={"metadata": {"path": str(ROOT)}}).execute()
+    checks = [c for c in nb.cells if c.metadata["nbgrader"]["grade_id"].endswith("_check")]
+    assert len(checks) == 4 and all(c.execution_count for c in nb.cells
+                                    if c.cell_type == "code")
+    for cell in checks:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert errors and "no answer yet" in errors[0].evalue, cell.source

@@ -303,3 +303,20 @@ def test_run_all_on_the_release_reaches_the_end_saying_no_answer_yet(n):
     for cell in checks:
         errors = [o for o in cell.outputs if o.output_type == "error"]
         assert errors and "no answer yet" in errors[0].evalue, cell.source
+
+
+def test_grade_says_what_a_submissions_folder_must_hold(tmp_path):
+    with pytest.raises(SystemExit, match="not a folder of student folders"):
+        grade_tool.grade(tmp_path / "missing", tmp_path / "out")
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    with pytest.raises(SystemExit, match="alice/ch01_chain_rule.ipynb"):
+        grade_tool.grade(tmp_path / "subs", tmp_path / "out")
+
+
+def test_the_instructor_source_keeps_each_solution_whole():
+    """Clearing the regions gives the stub; the source itself still runs as the solution."""
+    for n in sorted(BOOKS):
+        for ex in chapter_exercises(n)[1]:
+            source = assignments.instructor_source(ex["solution"].source, ex["check"].source)
+            assert source.count("### BEGIN SOLUTION") == source.count("### END SOLUTION") >= 1
+            hidden_call(n, ex, run_exercise(n, source, ex))

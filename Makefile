@@ -21,7 +21,7 @@ NUMERICS := env OPENBLAS_NUM_THREADS=1 NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_I
 	$(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo OPENBLAS_CORETYPE=Haswell)
 
 .PHONY: help venv book test lint unit nbval site browser browser-deps execute lab clean bench student \
-	instructor assignments grade
+	instructor assignments grade wheel
 
 help:
 	@echo "make book     build the website into _build/html (from the stored notebook outputs)"
@@ -117,6 +117,12 @@ student: venv
 # The coursework: one nbgrader assignment per chapter, written from the book's exercises.
 assignments: instructor
 	$(BIN)/python tools/assignments.py $(NOTEBOOKS) --course _build/course
+
+# The bpkit-book wheel (built offline with the pinned setuptools of requirements-instructor.txt).
+wheel: instructor
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w _build/dist .
+	rm -rf build
+	@ls _build/dist/bpkit_book-*.whl
 
 # make grade SUBMISSIONS=dir grades dir/<student>/<chapter>.ipynb (see README, For instructors)
 CELL_TIMEOUT ?= 60

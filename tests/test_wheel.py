@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -40,9 +41,14 @@ print(json.dumps({
 
 
 def test_the_wheel_installs_and_runs_a_chapter_in_a_clean_venv(tmp_path):
+    src = tmp_path / "src"  # a copy, so that setuptools leaves no build/ in the repository
+    shutil.copytree(ROOT / "bpkit", src / "bpkit",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "-w", str(wheels), str(ROOT)], check=True,
+                    "--no-build-isolation", "-w", str(wheels), str(src)], check=True,
                    cwd=tmp_path)
     (wheel,) = wheels.glob("bpkit_book-*.whl")
     names = zipfile.ZipFile(wheel).namelist()

@@ -20,7 +20,8 @@ NB ?= $(NOTEBOOKS)  # make execute NB=book/ch02_worked_example.ipynb re-runs one
 NUMERICS := env OPENBLAS_NUM_THREADS=1 NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" \
 	$(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo OPENBLAS_CORETYPE=Haswell)
 
-.PHONY: help venv book test lint unit nbval site browser browser-deps execute lab clean bench student
+.PHONY: help venv book test lint unit nbval site browser browser-deps execute lab clean bench student \
+	instructor assignments grade wheel
 
 help:
 	@echo "make book     build the website into _build/html (from the stored notebook outputs)"
@@ -29,6 +30,8 @@ help:
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make bench    run the benchmark scripts"
 	@echo "make student  write the student notebooks (solutions removed) into _build/student"
+	@echo "make assignments  the nbgrader course (instructor's source, student release) in _build/course"
+	@echo "make grade SUBMISSIONS=dir  grade dir/<student>/<chapter>.ipynb into _build/grades"
 
 # Created once, and again whenever requirements.txt or pyproject.toml change.
 # The pinned requirements need Python 3.11.5 or newer (soupsieve 4.1 asks for 3.11.5; NumPy
@@ -44,6 +47,13 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 venv: $(BIN)/.installed
+
+# nbgrader, for the coursework targets (and the simulated class of make unit), into .venv.
+$(BIN)/.instructor: requirements-instructor.txt $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-instructor.txt
+	touch $@
+
+instructor: $(BIN)/.instructor
 
 book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -61,9 +71,9 @@ site: venv
 	test -f _build/html/_static/mathjax/tex-mml-chtml.js -a -f _build/html/_static/bpkit-widgets/page.js
 
 lint: venv
-	$(BIN)/ruff check bpkit tests benchmarks tools _ext
+	$(BIN)/ruff check bpkit tests benchmarks tools _ext grading
 
-unit: venv
+unit: venv instructor
 	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 # The website in headless Chromium (Debian's), network blocked: tests/browser.
@@ -103,6 +113,24 @@ bench: venv
 
 student: venv
 	$(BIN)/python tools/student_release.py $(NOTEBOOKS) --out _build/student
+
+# The coursework: one nbgrader assignment per chapter, written from the book's exercises.
+assignments: instructor
+	$(BIN)/python tools/assignments.py $(NOTEBOOKS) --course _build/course
+
+# The bpkit-book wheel (built offline with the pinned setuptools of requirements-instructor.txt).
+wheel: instructor
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w _build/dist .
+	rm -rf build
+	@ls _build/dist/bpkit_book-*.whl
+
+# make grade SUBMISSIONS=dir grades dir/<student>/<chapter>.ipynb (see README, For instructors)
+CELL_TIMEOUT ?= 60
+NOTEBOOK_TIMEOUT ?= 600
+grade: instructor
+	@test -n "$(SUBMISSIONS)" || { echo "make grade needs SUBMISSIONS=dir, a folder with one folder per student holding that student's notebooks (dir/alice/ch01_chain_rule.ipynb)" >&2; exit 1; }
+	$(BIN)/python tools/grade.py $(SUBMISSIONS) --out _build/grades \
+		--cell-timeout $(CELL_TIMEOUT) --notebook-timeout $(NOTEBOOK_TIMEOUT)
 
 clean:
 	rm -rf _build

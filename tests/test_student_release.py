@@ -68,3 +68,34 @@ def test_answer_cells_name_only_what_the_check_uses_and_stub_classes():
     exec(answer, namespace)
     with pytest.raises(NotImplementedError, match="Fixed.backward"):
         namespace["Fixed"]().backward(1.0)
+
+
+BOOK = sorted((pathlib.Path(__file__).parents[1] / "book").glob("ch*.ipynb"))
+
+
+@pytest.mark.parametrize("path", BOOK, ids=lambda p: p.stem)
+def test_every_answer_cell_stubs_what_its_check_uses_once_and_nothing_else(path):
+    import ast
+    import re
+
+    nb = nbformat.read(path, as_version=4)
+    n = student_release.strip_solutions(nb)
+    assert n == 4
+    for i, cell in enumerate(nb.cells):
+        if "answer" not in cell.metadata.get("tags", []):
+            continue
+        check = nb.cells[i + 1]
+        assert "raises-exception" in check.metadata["tags"]
+        used = set(re.findall(r"[A-Za-z_]\w*", check.source))
+        tree = ast.parse(cell.source)
+        defined = []
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined.append(node.name)
+            elif isinstance(node, ast.Assign):
+                defined += [t.id for t in node.targets]
+        assert len(defined) == len(set(defined)), cell.source  # no duplicate stub
+        assert set(defined) <= used, cell.source  # no helper of the solution named
+        args = re.search(r"\((.*)\)", check.source).group(1)
+        assert set(re.findall(r"[A-Za-z_]\w*", args)) <= set(defined), cell.source
+        assert "# YOUR CODE HERE" in cell.source

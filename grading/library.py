@@ -2,7 +2,8 @@
 
 The book's package holds code that answers some exercises: the checks' own references
 (everything in ``bpkit.exercises``), ``bpkit.widgets.chain.count_paths`` (Exercise 1.4),
-``LeakyReLU.backward`` (Exercise 3.4), ``bpkit.train.EarlyStopping`` (Exercise 4.4), and the
+``LeakyReLU.backward`` (Exercise 3.4), ``bpkit.train.EarlyStopping`` (Exercise 4.4), batch
+norm's backward pass (Exercise 6.2), and the
 worked example's loss and backward pass, from which centered differences give Chapter 2's
 derivatives. A hidden test gives no points to an answer that is one of them, inherits it,
 or refers to it from its code (directly, through a module attribute such as
@@ -41,6 +42,7 @@ EXTRA = {
             "bpkit.worked_example:build_model"],
     "3.4": ["bpkit.layers:LeakyReLU.backward"],
     "4.4": ["bpkit.train:EarlyStopping"],
+    "6.2": ["bpkit.layers:BatchNorm.backward", "bpkit.layers:_Normalize._compact"],
 }
 
 
@@ -110,6 +112,9 @@ def references(exercise: str, answer) -> list[str]:
                        if n not in glob and hasattr(builtins, n)]
             modules = [v for v in values if isinstance(v, types.ModuleType)]
             todo.extend(v for v in values if not isinstance(v, types.ModuleType))
+            for cls in (v for v in values if inspect.isclass(v)):  # BatchNorm(...)._compact
+                todo.extend(getattr(cls, m) for m in names
+                            if isinstance(getattr(cls, m, None), types.FunctionType))
             for _ in range(3):  # attribute chains such as bp.layers.LeakyReLU.backward
                 deeper = []
                 for module in modules:

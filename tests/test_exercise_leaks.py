@@ -31,43 +31,22 @@ from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+import assignments  # noqa: E402
 import student_release  # noqa: E402
 
 CHAPTERS = {n: p for n, p in
             ((int(p.name[2:4]), p) for p in sorted((ROOT / "book").glob("ch*.ipynb")))}
-EXERCISE = re.compile(r"^\*\*Exercise (\d+\.\d+)\*\*", re.MULTILINE)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def exercises(nb):
-    """``[(id, given cells, solution cell, check cell)]`` in the order of the notebook."""
-    found, current, given = [], None, []
-    cells = nb.cells
-    for i, cell in enumerate(cells):
-        if cell.cell_type == "markdown":
-            m = EXERCISE.search(cell.source)
-            if m:
-                current, given = m.group(1), []
-            continue
-        if current is None:
-            continue
-        tags = cell.metadata.get("tags", [])
-        if "solution" in tags:
-            check = cells[i + 1]
-            assert check.cell_type == "code" and ".check_" in check.source, (
-                f"Exercise {current}: the cell after the solution must be its check")
-            found.append((current, list(given), cell, check))
-            current = None
-        else:
-            given.append(cell)
-    return found
+    """``[(id, given code cells, solution cell, check cell)]`` in the order of the notebook,
+    as ``tools/assignments.py`` reads them for the coursework."""
+    return [(ex["id"], [c for c in ex["given"] if c.cell_type == "code"], ex["solution"],
+             ex["check"]) for ex in assignments.exercises(nb)]
 
 
-def setup_cell(nb):
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "from bpkit.exercises import" in cell.source:
-            return cell
-    raise AssertionError("no cell imports the chapter's checks")
+setup_cell = assignments.setup_cell
 
 
 def run(cells):

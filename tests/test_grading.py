@@ -42,7 +42,7 @@ def run_exercise(n, answer_source, ex, *, setup=None):
     """Run the chapter's import cell, the given cells and an answer; return the namespace."""
     book, _ = chapter_exercises(n)
     namespace = {"__name__": "__main__"}
-    exec(setup or assignments._setup_cell(book).source, namespace)
+    exec(setup or assignments.setup_cell(book).source, namespace)
     for cell in ex["given"]:
         exec(cell.source, namespace)
     exec(answer_source, namespace)

@@ -183,7 +183,7 @@ def exercises(nb) -> list[dict]:
     return found
 
 
-def _setup_cell(nb):
+def setup_cell(nb):
     for cell in nb.cells:
         if cell.cell_type == "code" and "from bpkit.exercises import" in cell.source:
             return cell
@@ -212,7 +212,7 @@ def source_notebook(book: nbformat.NotebookNode, title: str) -> nbformat.Noteboo
              "function bodies), run it, then run its check, which prints \"Correct.\" or says "
              "what is off. Grading runs other tests as well, on other inputs. Do not "
              "change the check cells (grading restores them).")
-    cells = [md(intro), code(book.cells[1].source), code(_setup_cell(book).source)]
+    cells = [md(intro), code(book.cells[1].source), code(setup_cell(book).source)]
     cells[0].metadata["nbgrader"] = _meta("intro")
     cells[1].metadata["nbgrader"] = _meta("colab")
     cells[2].metadata["nbgrader"] = _meta("setup")

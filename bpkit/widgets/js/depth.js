@@ -1,27 +1,36 @@
-// depth.js: the depth explorer (Chapter 3). A network of `depth` hidden layers of `width`
-// units (sigmoid, tanh or ReLU, weights from Glorot or He), one input and target; the size of
-// each layer's error vector ||delta^l|| as bars on a log scale, and the gradient check.
+// depth.js: the depth explorer (Chapters 3 and 6). A network of `depth` hidden layers of
+// `width` units (sigmoid, tanh or ReLU, weights from Glorot or He; optionally a batch norm or
+// a layer norm between each Linear layer and its activation, and residual connections around
+// the hidden layers), a batch of `batch` inputs and targets; the size of each layer's error
+// vector ||delta^l|| and the spread (standard deviation) of each layer's output, as bars on
+// log scales, and the gradient check.
 //
 // Model traits (bpkit.widgets.depth.DepthExplorer):
-//   controls  {depth, width, activation, init, seed}   the sliders, menus and buttons write them
+//   controls  {depth, width, activation, init, norm, residual, batch, seed}   the sliders,
+//             menus, switch and buttons write them
 //   initial   the same keys: where Reset returns
-//   result    {depth, width, activation, init, seed (what the numbers are for), norms,
-//              shrink, n_params, check: null or {rel_error, rel_error_overall, near_kink,
+//   result    {the controls' keys (what the numbers are for), norms, spreads, shrink,
+//              n_params, checkable, check: null or {rel_error, rel_error_overall, near_kink,
 //              layers}}; check is null until the gradient check has run, which the drawing
-//              asks for (event "check") a moment after the controls come to rest
-//   network   {weights: [[W, b], ...] one pair per Linear layer, x: [[4 numbers]],
-//              t: [[2 numbers]]}: what the result was computed on. In a kernel bpkit draws
+//              asks for (event "check") a moment after the controls come to rest, and stays
+//              null when the network is too large to check (checkable false)
+//   network   {weights: [[W, b], ...] one pair per Linear layer, x: batch rows of 4 numbers,
+//              t: batch rows of 2}: what the result was computed on. In a kernel bpkit draws
 //              them (NumPy); on the website the page draws its own from the seed (port.js
 //              Random), so the numbers differ between the two for the same settings.
 
 const DEPTH_N_IN = 4, DEPTH_N_OUT = 2;
-const DEPTH_LIMITS = [1, 10], WIDTH_LIMITS = [2, 32];
+const DEPTH_LIMITS = [1, 50], WIDTH_LIMITS = [2, 32], BATCH_LIMITS = [1, 64];
 const DEPTH_ACTIVATIONS = [["sigmoid", "sigmoid"], ["tanh", "tanh"], ["relu", "ReLU"]];
 const DEPTH_INITS = [["glorot", "Glorot"], ["he", "He"]];
-// The controls the weights, input and target depend on (not the activation: the three
-// activations start from the same weights). Mirrors bpkit.widgets.depth.NETWORK_KEYS.
-const DEPTH_NETWORK_KEYS = ["depth", "width", "init", "seed"];
+const DEPTH_NORMS = [["none", "none"], ["batch", "batch norm"], ["layer", "layer norm"]];
+// Mirrors bpkit.widgets.depth.NORMS.
+const NORM_LAYERS = { none: null, batch: BatchNorm, layer: LayerNorm };
+// The controls the weights, inputs and targets depend on (not the activation, the
+// normalisation or the skips). Mirrors bpkit.widgets.depth.NETWORK_KEYS.
+const DEPTH_NETWORK_KEYS = ["depth", "width", "init", "batch", "seed"];
 const CHECK_STEP = 1e-5;     // bpkit.widgets.depth.CHECK_STEP, check_model's h
+const CHECK_LIMIT = 1e8;     // bpkit.widgets.depth.CHECK_LIMIT
 const CHECK_DELAY = 200;     // ms of rest before the gradient check runs
 // One colour per activation (bpkit.plot.PALETTE 0, 1, 2), as the chapter's figures use.
 const DEPTH_COLOURS = { sigmoid: "#E69F00", tanh: "#56B4E9", relu: ACCENT };
@@ -29,7 +38,7 @@ const SEED_LIMIT = 4294967295;  // bpkit.widgets.depth.SEED_LIMIT
 
 // ------------------------------------------------------------------ the numbers
 
-// The weights, input and target of a setting, drawn with the page's generator. Mirrors
+// The weights, inputs and targets of a setting, drawn with the page's generator. Mirrors
 // bpkit.widgets.depth.make_network (build_network's layers and example's x and t), with
 // port.js Random and initLinear in place of NumPy's generator.
 function makeNetwork(c) {
@@ -44,35 +53,76 @@ function makeNetwork(c) {
   const out = initLinear(nIn, DEPTH_N_OUT, "glorot", rng);
   weights.push([out.params.W, out.params.b]);
   const data = new Random(c.seed + 1);
-  const x = [Array.from({ length: DEPTH_N_IN }, () => data.normal())];
-  const t = [Array.from({ length: DEPTH_N_OUT }, () => data.normal())];
+  const batch = c.batch === undefined ? 1 : c.batch;
+  const x = Array.from({ length: batch }, () => Array.from({ length: DEPTH_N_IN }, () => data.normal()));
+  const t = Array.from({ length: batch }, () => Array.from({ length: DEPTH_N_OUT }, () => data.normal()));
   return { weights, x, t };
 }
 
-// Mirrors bpkit.widgets.depth.network_from_state: Linear layers with copies of the weights
-// (the gradient check moves them), the activation between them.
-function networkModel(network, activation) {
+// Mirrors bpkit.widgets.depth._stack and network_from_state: Linear layers with copies of
+// the weights (the gradient check moves them); after each hidden one the normalisation (if
+// any) and the activation; with residual, each hidden layer whose input has its own width
+// wrapped in a Residual.
+function networkModel(network, activation, norm = "none", residual = false) {
   const Activation = ACTIVATION_LAYERS[activation];
+  const Norm = NORM_LAYERS[norm];
   const layers = [];
   network.weights.forEach(([W, b], i) => {
-    layers.push(new Linear(W.map((row) => row.slice()), b.slice()));
-    if (i < network.weights.length - 1) layers.push(new Activation());
+    const lin = new Linear(W.map((row) => row.slice()), b.slice());
+    if (i === network.weights.length - 1) {
+      layers.push(lin);
+      return;
+    }
+    const block = [lin, ...(Norm ? [new Norm(W.length)] : []), new Activation()];
+    if (residual && W.length === W[0].length) layers.push(new Residual(new Sequential(...block)));
+    else layers.push(...block);
   });
   return new Sequential(...layers);
 }
 
-// Mirrors bpkit.widgets.depth.error_vectors: one forward and one backward pass, keeping the
-// gradient that arrives at each Linear layer's output, delta^l = dL/dz^l, first layer first.
-function errorVectors(model, lossFn, x, t) {
-  lossFn.forward(model.forward(x), t);
-  let d = lossFn.backward();
-  const deltas = [];
-  for (let i = model.layers.length - 1; i >= 0; i--) {
-    const layer = model.layers[i];
+// Mirrors bpkit.widgets.depth._forward_recording: run the layers, keeping the std of every
+// hidden layer's output (after its activation, or after a Residual's sum).
+function forwardRecording(layers, x, spreads) {
+  for (const layer of layers) {
+    x = layer.forward(x);
+    if (layer instanceof Residual || layer instanceof Sigmoid || layer instanceof Tanh
+      || layer instanceof ReLU) spreads.push(matrixStd(x));
+  }
+  return x;
+}
+
+// Mirrors bpkit.widgets.depth._backward_recording: the backward passes in reverse, keeping
+// the gradient that arrives at each Linear layer's output (last layer first); a Residual
+// followed into its branch, dy + the branch's backward (bpkit.layers.Residual.backward).
+function backwardRecording(layers, d, deltas) {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i];
+    if (layer instanceof Residual) {
+      const branch = backwardRecording(layer.inner.layers, d, deltas);
+      d = d.map((row, n) => row.map((v, j) => v + branch[n][j]));
+      continue;
+    }
     if (layer instanceof Linear) deltas.push(d.map((row) => row.slice()));
     d = layer.backward(d);
   }
-  return deltas.reverse();
+  return d;
+}
+
+// Mirrors bpkit.widgets.depth.layer_values: one forward and one backward pass; the spreads
+// of the hidden layers' outputs and of y, and delta^l = dL/dz^l, first layer first.
+function layerValues(model, lossFn, x, t) {
+  const spreads = [];
+  const y = forwardRecording(model.layers, x, spreads);
+  spreads.push(matrixStd(y));
+  lossFn.forward(y, t);
+  const deltas = [];
+  backwardRecording(model.layers, lossFn.backward(), deltas);
+  return { spreads, deltas: deltas.reverse() };
+}
+
+// Mirrors bpkit.widgets.depth.error_vectors.
+function errorVectors(model, lossFn, x, t) {
+  return layerValues(model, lossFn, x, t).deltas;
 }
 
 // Helper: every number of a vector or a matrix, row by row (numpy's ravel order).
@@ -141,8 +191,9 @@ function activateInto(kind, z, out) {
 // changes: unit j of its layer (the other units, and the layers before, get the same inputs
 // and weights, so the same numbers), then every later layer, with the same operations in the
 // same order as port.js's layers and SquaredError, on flat arrays allocated once (it is 2
-// forward passes per parameter: 19,460 for the largest network).
-function checkModel(model, lossFn, x, t, h = CHECK_STEP) {
+// forward passes per parameter: 19,460 for the largest network of Chapter 3). For networks of
+// Linear layers and activations alone, on one example: checkModel picks it for those.
+function checkPlainModel(model, lossFn, x, t, h = CHECK_STEP) {
   const layers = model.layers;
   lossFn.forward(model.forward(x), t);
   model.backward(lossFn.backward());
@@ -210,44 +261,101 @@ function checkModel(model, lossFn, x, t, h = CHECK_STEP) {
   return { report, nearKink };
 }
 
+// Helper: whether the model is Linear layers and activations alone (no normalisation, no
+// Residual) and x is one example: then checkPlainModel's shortcut holds.
+function isPlain(model, x) {
+  return x.length === 1 && model.layers.every((layer) => layer instanceof Linear
+    || activationOf(layer) !== NO_ACTIVATION);
+}
+
+// Mirrors bpkit.gradcheck.check_model (and numerical_gradient): the backward pass's gradient
+// of every parameter next to centered differences (L(p + h) - L(p - h)) / 2h, one element of
+// one parameter array at a time, row by row, each L a whole forward pass of the port's layers
+// as bpkit's is; keyed as model.params. Also whether an input of a ReLU among the model's own
+// layers (not inside a Residual: bpkit.gradcheck._warn_kinks looks at model.layers) lies
+// within 10 h of its kink. Plain networks on one example take checkPlainModel's shortcut.
+function checkModel(model, lossFn, x, t, h = CHECK_STEP) {
+  if (isPlain(model, x)) return checkPlainModel(model, lossFn, x, t, h);
+  lossFn.forward(model.forward(x), t);
+  model.backward(lossFn.backward());
+  const analytic = {};
+  for (const [key, g] of Object.entries(model.grads)) analytic[key] = flatRows(g);
+  const nearKink = model.layers.some((layer) => layer instanceof ReLU
+    && layer.x.some((row) => row.some((v) => Math.abs(v - 0.0) < 10.0 * h)));
+  const f = () => lossFn.forward(model.forward(x), t);
+  const report = {};
+  for (const [key, p] of Object.entries(model.params)) {
+    const rows = Array.isArray(p[0]) ? p : [p];
+    const numeric = [];
+    for (const row of rows) {
+      for (let i = 0; i < row.length; i++) {
+        const old = row[i];
+        row[i] = old + h;
+        const plus = f();
+        row[i] = old - h;
+        const minus = f();
+        row[i] = old;
+        numeric.push((plus - minus) / (2 * h));
+      }
+    }
+    report[key] = { analytic: analytic[key], numeric };
+  }
+  return { report, nearKink };
+}
+
+// Mirrors bpkit.widgets.depth.checkable: whether the gradient check runs at this size.
+function checkable(nParams, batch) {
+  return nParams * nParams * batch <= CHECK_LIMIT;
+}
+
+// Helper: the controls with Chapter 6's switches at their defaults where missing
+// (bpkit.widgets.depth.SWITCH_DEFAULTS).
+function withSwitches(c) {
+  return { norm: "none", residual: false, batch: 1, ...c };
+}
+
 // Mirrors bpkit.widgets.depth.depth_check: the gradient check in numbers.
 function depthCheck(controls, network) {
-  const model = networkModel(network, controls.activation);
+  const c = withSwitches(controls);
+  const model = networkModel(network, c.activation, c.norm, c.residual);
   const { report, nearKink } = checkModel(model, new SquaredError(), network.x, network.t);
   const errors = {};
-  for (const [key, c] of Object.entries(report)) errors[key] = relError(c.analytic, c.numeric);
+  for (const [key, r] of Object.entries(report)) errors[key] = relError(r.analytic, r.numeric);
   const all = Object.values(report);
-  const layers = [];
-  model.layers.forEach((layer, i) => {
-    if (layer instanceof Linear) layers.push(Math.max(errors[`${i}.W`], errors[`${i}.b`]));
-  });
+  const layers = Object.keys(report).filter((key) => key.endsWith(".W"))
+    .map((key) => Math.max(errors[key], errors[key.slice(0, -1) + "b"]));
   return {
     rel_error: Math.max(...Object.values(errors)),
-    rel_error_overall: relError([].concat(...all.map((c) => c.analytic)),
-      [].concat(...all.map((c) => c.numeric))),
+    rel_error_overall: relError([].concat(...all.map((r) => r.analytic)),
+      [].concat(...all.map((r) => r.numeric))),
     near_kink: nearKink,
     layers,
   };
 }
 
-// Mirrors bpkit.widgets.depth.depth_state: the error sizes (and the check, if asked).
+// Mirrors bpkit.widgets.depth.depth_state: the error sizes and spreads (and the check, if
+// asked and the network is small enough).
 function depthState(controls, network, check = false) {
-  const c = controls;
-  const model = networkModel(network, c.activation);
-  const norms = errorVectors(model, new SquaredError(), network.x, network.t).map(vectorNorm);
+  const c = withSwitches(controls);
+  const model = networkModel(network, c.activation, c.norm, c.residual);
+  const { spreads, deltas } = layerValues(model, new SquaredError(), network.x, network.t);
+  const norms = deltas.map(vectorNorm);
   let nParams = 0;
   for (const p of Object.values(model.params)) nParams += flatRows(p).length;
   const last = norms[norms.length - 1];
+  const can = checkable(nParams, c.batch);
   return {
-    depth: c.depth, width: c.width, activation: c.activation, init: c.init, seed: c.seed,
-    norms, shrink: last > 0 ? norms[0] / last : null, n_params: nParams,
-    check: check ? depthCheck(c, network) : null,
+    depth: c.depth, width: c.width, activation: c.activation, init: c.init, norm: c.norm,
+    residual: c.residual, batch: c.batch, seed: c.seed,
+    norms, spreads, shrink: last > 0 ? norms[0] / last : null, n_params: nParams,
+    checkable: can, check: check && can ? depthCheck(c, network) : null,
   };
 }
 
-// Helper: whether the weights of `before` also serve `after` (only the activation changed).
+// Helper: whether the weights of `before` also serve `after` (only the activation, the
+// normalisation or the skips changed).
 function sameNetwork(before, after) {
-  return !!before && DEPTH_NETWORK_KEYS.every((k) => before[k] === after[k]);
+  return !!before && DEPTH_NETWORK_KEYS.every((k) => withSwitches(before)[k] === withSwitches(after)[k]);
 }
 
 // The numbers for a setting of the controls (used where there is no kernel), as
@@ -264,7 +372,7 @@ function compute(state, before) {
 const actions = {
   // Mirrors DepthExplorer.check.
   check(state) {
-    if (state.result.check) return {};
+    if (state.result.check || !state.result.checkable) return {};
     return { result: { ...state.result, check: depthCheck(state.controls, state.network) } };
   },
   // Mirrors DepthExplorer.new_seed.

@@ -43,9 +43,9 @@ from bpkit.losses import SquaredError
 from bpkit.widgets.depth import (
     ACTIVATIONS,
     INITS,
-    NORMS,
     N_IN,
     N_OUT,
+    NORMS,
     DepthExplorer,
     depth_check,
     depth_state,

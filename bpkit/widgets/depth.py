@@ -53,8 +53,9 @@ from ..model import Sequential
 from .frontend import BookWidget, _finite
 
 __all__ = ["ACTIVATIONS", "INITS", "NORMS", "N_IN", "N_OUT", "DepthResult", "build_network",
-           "error_vectors", "layer_values", "example", "make_network", "network_state", "network_from_state",
-           "depth_state", "depth_check", "explore", "DepthExplorer"]
+           "error_vectors", "layer_values", "example", "make_network", "network_state",
+           "network_from_state", "checkable", "depth_state", "depth_check", "explore",
+           "DepthExplorer"]
 
 #: The activations to choose from, and the weight initialisation each one gets by default.
 ACTIVATIONS = {"sigmoid": (Sigmoid, "glorot"), "tanh": (Tanh, "glorot"), "relu": (ReLU, "he")}

@@ -362,8 +362,9 @@ function axisMeanVar(z, axis) {
   return { mean, variance };
 }
 
-// Mirrors numpy.std of a whole matrix: the root of the mean squared deviation from the mean,
-// every number of the matrix counted, sums pairwise over the numbers in row order.
+// Helper: numpy.std of a whole matrix (bpkit.widgets.depth.layer_values takes it): the root
+// of the mean squared deviation from the mean, every number of the matrix counted, the sums
+// pairwise over the numbers in row order.
 function matrixStd(a) {
   const flat = [].concat(...a);
   const mean = pairwiseSum(flat) / flat.length;

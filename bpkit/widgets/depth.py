@@ -1,40 +1,52 @@
-r"""Depth explorer: how big is each layer's error vector, and does the gradient check pass?
+r"""Depth explorer: how big is each layer's error vector, how spread out is each layer's
+output, and does the gradient check pass?
 
 The network has ``depth`` hidden layers of ``width`` units, each a :class:`~bpkit.layers.Linear`
 followed by the chosen activation, then a linear output layer of 2 units, under the squared
-error. For one input :math:`x` (4 numbers) and target :math:`t`, one backward pass gives every
-layer's error vector :math:`\delta^l = \partial L / \partial z^l`, from the output error
-:math:`\delta^D` (D = ``depth + 1`` layers; L is the loss) back to the first
-layer through
+error. For a batch of ``batch`` inputs :math:`x` (4 numbers each) and targets :math:`t`, one
+backward pass gives every layer's error vector :math:`\delta^l = \partial L / \partial z^l`,
+from the output error :math:`\delta^D` (D = ``depth + 1`` layers; L is the loss) back to the
+first layer through
 
 .. math::
 
     \delta^l = \big((W^{l+1})^\top \delta^{l+1}\big) \odot \sigma'(z^l).
 
-The explorer (:class:`DepthExplorer`) shows :math:`\lVert \delta^l \rVert` layer by layer and
-the gradient check of :func:`bpkit.gradcheck.check_model`: its largest relative error over the
-parameter arrays, over the whole gradient, and layer by layer. Its controls are the depth, the
-width, the activation, the initialisation of the hidden layers' weights (``"glorot"`` or
-``"he"``) and the seed from which the weights, the input and the target are drawn.
+The explorer (:class:`DepthExplorer`) shows :math:`\lVert \delta^l \rVert` layer by layer, the
+spread (standard deviation over the batch and the units) of every layer's output :math:`a^l`,
+and the gradient check of :func:`bpkit.gradcheck.check_model`: its largest relative error over
+the parameter arrays, over the whole gradient, and layer by layer (for networks small enough,
+:func:`checkable`). Its controls are the depth, the width, the activation, the initialisation
+of the hidden layers' weights (``"glorot"`` or ``"he"``), and Chapter 6's switches: a
+normalisation between each hidden Linear layer and its activation (``norm``: ``"none"``,
+``"batch"`` for :class:`~bpkit.layers.BatchNorm` in training mode, ``"layer"`` for
+:class:`~bpkit.layers.LayerNorm`), residual connections (``residual``: every hidden layer but
+the first wrapped in :class:`~bpkit.layers.Residual`), the number of examples ``batch``, and the
+seed from which the weights, the inputs and the targets are drawn. With the switches at their
+defaults (no normalisation, no skips, one example) it is Chapter 3's explorer, number for
+number.
 
-The weights do not depend on the activation: for one depth, width, initialisation and seed,
-sigmoid, tanh and ReLU networks start from the same numbers, so that switching the activation
-changes nothing else. (Left to itself, :func:`build_network` picks the usual pairing, Glorot for
-sigmoid and tanh and He for ReLU; the explorer starts from it and lets the reader change it.)
+The weights do not depend on the activation, the normalisation or the skips: for one depth,
+width, initialisation and seed, every network starts from the same numbers, so that a switch
+changes nothing else. (Left to itself, :func:`build_network` picks the usual pairing, Glorot
+for sigmoid and tanh and He for ReLU; the explorer starts from it and lets the reader change
+it.)
 
 The drawing is ``js/depth.js`` (see :mod:`bpkit.widgets.frontend`). On the website, where there
-is no kernel, the page draws its own weights, input and target from the seed with its own
+is no kernel, the page draws its own weights, inputs and targets from the seed with its own
 generator (``Random`` and ``initLinear`` of ``js/port.js``, not NumPy's, so its numbers differ
 from a notebook's for the same settings), and computes with ``depthState`` and ``depthCheck`` in
-``js/depth.js``, which mirror :func:`depth_state` and :func:`depth_check` on whatever weights
-they are given. The weights travel as the synced trait ``network``.
+``js/depth.js`` (and port.js's ``BatchNorm``, ``LayerNorm`` and ``Residual``), which mirror
+:func:`depth_state` and :func:`depth_check` on whatever weights they are given. The weights
+travel as the synced trait ``network``.
 
 Headless use::
 
     explore(8, 8, "sigmoid").shrink       # the numbers, without a widget
+    explore(50, 16, "sigmoid", norm="batch", batch=16).spreads
     ex = DepthExplorer(depth=4, width=8, activation="sigmoid")
     ex.set(depth=8, activation="relu")    # moves the controls; recomputes once
-    ex.norms, ex.rel_error, ex.layer_errors
+    ex.norms, ex.spreads, ex.rel_error, ex.layer_errors
 """
 
 from __future__ import annotations

@@ -599,8 +599,12 @@ function render({ model, el }) {
       h("th", { scope: "col", text: "\u2016\u03b4\u02e1\u2016" }),
       h("th", { scope: "col", text: "std of a\u02e1" }),
       h("th", { scope: "col", text: "check error of W\u02e1, b\u02e1" }))), tableBody);
-  view.append(status, chartBox, ghostNote, caption, spreadCaption,
-    h("div", { class: "bpw-scroll" }, table));
+  // the table, folded at first for deep networks (51 rows at depth 50: the page lays it out
+  // only when it is open, which keeps a redraw near one frame)
+  const tableBox = h("details", { class: "bpw-scroll" },
+    h("summary", { text: "Each layer's numbers, as a table" }), table);
+  tableBox.open = c0.depth <= 10;
+  view.append(status, chartBox, ghostNote, caption, spreadCaption, tableBox);
   root.append(h("div", { class: "bpw-row" }, controls, view));
 
   // ------------------------------------------------------------------ drawing

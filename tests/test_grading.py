@@ -343,3 +343,13 @@ def test_the_instructor_source_keeps_each_solution_whole():
             source = assignments.instructor_source(ex["solution"].source, ex["check"].source)
             assert source.count("### BEGIN SOLUTION") == source.count("### END SOLUTION") >= 1
             hidden_call(n, ex, run_exercise(n, source, ex))
+
+
+def test_the_readme_states_the_course_points():
+    chapters = sorted({ex.split(".")[0] for ex in grading.POINTS})
+    words = {5: "five", 6: "six", 7: "seven", 8: "eight"}
+    line = (f"Points: {sum(grading.POINTS.values())} autograded and "
+            f"{sum(grading.WRITTEN_POINTS.values())} for written answers over the "
+            f"{words[len(chapters)]} chapters")
+    assert line in (ROOT / "README.md").read_text()
+    assert len(chapters) == len(BOOKS)

@@ -8,7 +8,9 @@ check cell) and runs, in one fresh kernel after the chapter's import cell:
 2. a wrong answer (``WRONG_ANSWERS`` in ``tests/test_exercises_chN.py``) and the check: it
    raises ExerciseError;
 3. the empty answer cell of the student version (``tools/student_release.py``) and the check:
-   it says "no answer yet".
+   neither raises, and the check prints "Exercise N.M, ...: no answer yet". After the first
+   exercise the chapter holds no code but its exercises', so this phase runs every cell of the
+   student version that differs from the book's (whose cells strict nbval runs).
 
 Neither the success text, nor the failure text, nor the traceback Jupyter shows may contain
 any string of ``ANSWER_STRINGS`` (the expected values and formulas, as a reader would see
@@ -156,8 +158,22 @@ def test_an_empty_answer_says_no_answer_yet(chapter):
         answer_cell, check_cell = results[("empty", ex)]
         assert texts(answer_cell)[1] is None, f"Exercise {ex}: the empty answer cell raised"
         out, ename, tb = texts(check_cell)
-        assert ename == "ExerciseError" and "no answer yet" in tb, (ex, tb)
-        assert not leaks(out + tb, data.ANSWER_STRINGS[ex])
+        assert ename is None, f"Exercise {ex}: the check raised on an empty answer:\n{tb}"
+        assert re.fullmatch(rf"Exercise {re.escape(ex)}, [^\n]+: no answer yet\. Write your "
+                            r"answer in the cell above[^\n]*\n", out), (ex, out)
+        assert not leaks(out, data.ANSWER_STRINGS[ex])
+
+
+def test_after_the_first_exercise_every_code_cell_belongs_to_an_exercise(chapter):
+    """So the empty phase above runs all the student version's own code (see the top)."""
+    n, nb, found, data, _ = chapter
+    parts = {id(c) for ex in assignments.exercises(nb) for c in
+             [ex["statement"], *ex["given"], ex["written"], ex["solution"], ex["check"]]}
+    first = next(i for i, c in enumerate(nb.cells)
+                 if c.cell_type == "markdown" and assignments.EXERCISE.search(c.source))
+    stray = [c.source[:60] for c in nb.cells[first:]
+             if c.cell_type == "code" and id(c) not in parts]
+    assert stray == [], stray
 
 
 def test_solutions_are_hidden_with_their_output(chapter):

@@ -60,7 +60,6 @@ def test_stability_bound_accepts_two_over_lambda_max(capsys):
     (0.28, "a little below the bound"),
     (0.5, "not right yet"),
     (-2 / 7, "sign is flipped"),
-    (None, "no answer yet"),
     ("x", "expected a number"),
 ])
 def test_stability_bound_rejects_wrong_answers(wrong, match):
@@ -95,7 +94,6 @@ def test_fastest_lr(capsys):
     (0.15, "shallow direction"),
     (0.26, "steep direction"),
     (-2 / 9, "sign is flipped"),
-    (None, "no answer yet"),
 ])
 def test_fastest_lr_rejects_wrong_answers(wrong, match):
     with pytest.raises(ExerciseError, match=match) as err:
@@ -150,7 +148,6 @@ def _spread(G):
     (lambda G, size: np.sqrt(_spread(G) / size), "not right yet, for example"),
     (lambda G, size: 1 / 0, "ZeroDivisionError"),
     (lambda G: 0.0, "TypeError"),
-    (None, "no answer yet"),
     (3.0, "expected a function"),
 ])
 def test_batch_noise_rejects_wrong_answers(wrong, match):
@@ -159,11 +156,18 @@ def test_batch_noise_rejects_wrong_answers(wrong, match):
     assert not any(s in str(err.value) for s in ANSWER_STRINGS["4.3"])
 
 
-def test_batch_noise_stub_says_no_answer_yet():
-    def stub(G, batch_size):
-        raise NotImplementedError("write batch_noise here")
-    with pytest.raises(ExerciseError, match="no answer yet"):
-        ch4.check_batch_noise(stub)
+def _stub(*args):
+    raise NotImplementedError("write it here, then run the check below")
+
+
+@pytest.mark.parametrize("exercise, check, answer", [
+    ("4.1", ch4.check_stability_bound, None), ("4.2", ch4.check_fastest_lr, None),
+    ("4.3", ch4.check_batch_noise, None), ("4.3", ch4.check_batch_noise, _stub),
+    ("4.4", ch4.check_early_stopping, None), ("4.4", ch4.check_early_stopping, _stub),
+])
+def test_an_empty_answer_says_no_answer_yet(no_answer_yet, exercise, check, answer):
+    out = no_answer_yet(exercise, check, answer)
+    assert not any(s in out for s in ANSWER_STRINGS[exercise])
 
 
 # --------------------------------------------------------------- Exercise 4.4
@@ -217,7 +221,6 @@ def equal_counts_as_better(val_losses, patience):
     (lambda losses, patience: (0, early_stop(losses, patience)[1]), "best_epoch is wrong"),
     (lambda losses, patience: 3, "return a pair"),
     (lambda losses: (0, None), "raised TypeError"),
-    (None, "no answer yet"),
 ])
 def test_early_stopping_rejects_wrong_answers(wrong, match):
     with pytest.raises(ExerciseError, match=match) as err:

@@ -67,8 +67,12 @@ def test_hidden_tests_accept_the_solution_and_reject_the_wrong_answer(n, capsys)
             hidden_call(n, ex, run_exercise(n, wrong[ex["id"]], ex))
         stub = assignments.clear_solutions(
             assignments.instructor_source(ex["solution"].source, ex["check"].source))
-        with pytest.raises(grading.HiddenTestFailed):
-            hidden_call(n, ex, run_exercise(n, stub, ex))
+        namespace = run_exercise(n, stub, ex)
+        capsys.readouterr()
+        exec(ex["check"].source, namespace)  # the visible check prints and raises nothing...
+        assert f"Exercise {ex['id']}, " in capsys.readouterr().out
+        with pytest.raises(grading.HiddenTestFailed):  # ...the hidden test fails: no points
+            hidden_call(n, ex, namespace)
 
 
 LUCKY = [  # answers a wrong formula gets right on the visible check's inputs alone
@@ -186,10 +190,13 @@ def tamper(n):
     return {ex: fake + src for ex, src in wrong.items()}
 
 
-FULL = {1: 8, 2: 10, 3: 9, 4: 8, 5: 9}
+# The full solutions earn every autograded point of every chapter.
+FULL = {n: sum(v for ex, v in grading.POINTS.items() if ex.split(".")[0] == str(n))
+        for n in BOOKS}
+assert FULL[1] == 8 and all(FULL.values()), FULL  # every chapter has graded exercises
 CLASS = {  # student: {chapter: (answers, extra lines, expected points per exercise)}
     "full": {n: ("full", None, None) for n in FULL},
-    "empty": {1: (None, None, {"1.1": 0, "1.2": 0, "1.3": 0, "1.4": 0})},
+    "empty": {n: (None, None, "zero") for n in BOOKS},  # the release as handed out
     "wrong": {1: ("wrong", None, {"1.1": 0, "1.2": 0, "1.3": 0, "1.4": 0})},
     "tampered": {n: ("tamper", None, "zero") for n in (1, 3)},
     "library": {1: ({"1.4": "from bpkit.widgets.chain import count_paths\n"}, "solutions",
@@ -272,11 +279,16 @@ def test_feedback_shows_points_and_hides_nothing_it_should_not(graded):
         assert (out / "feedback" / student / "ch01_chain_rule.html").is_file()
     html = (out / "feedback" / "tampered" / "ch01_chain_rule.html").read_text()
     assert "Exercise 1.1, hidden test" in html and "Score: 0.0 / 8.0" in html
+    html = (out / "feedback" / "empty" / "ch01_chain_rule.html").read_text()
+    for k in range(1, 5):  # the visible check printed; the hidden test took the points
+        assert f"Exercise 1.{k}, " in html and f"Exercise 1.{k}, hidden test" in html
+    assert html.count(": no answer yet. Write your answer") == 4
+    assert "Score: 0.0 / 8.0" in html
 
 
 def test_the_release_holds_no_solution_and_no_hidden_test(graded):
     out, _, _, _ = graded
-    for n in FULL:
+    for n in BOOKS:
         name = BOOKS[n].stem
         released = nbformat.read(out / "course" / "release" / name / f"{name}.ipynb", 4)
         text = "\n".join(c.source for c in released.cells)
@@ -294,19 +306,29 @@ def test_the_release_holds_no_solution_and_no_hidden_test(graded):
 
 
 @pytest.mark.parametrize("n", sorted(BOOKS))
-def test_run_all_on_the_release_reaches_the_end_saying_no_answer_yet(n):
+def test_run_all_on_the_release_reaches_the_end_saying_no_answer_yet(graded, n):
+    """nbgrader's release, as handed out, run top to bottom: no cell raises, each check says
+    "no answer yet". No cell is tagged to let an error pass (``raises-exception``)."""
     from nbclient import NotebookClient
 
-    book = nbformat.read(BOOKS[n], as_version=4)
-    nb = release(assignments.source_notebook(book, assignments.chapter_title(book)))
-    NotebookClient(nb, timeout=120, kernel_name="python3",  # errors stop it, except tagged
-                   resources={"metadata": {"path": str(ROOT)}}).execute()
+    out, _, _, _ = graded
+    name = BOOKS[n].stem
+    nb = nbformat.read(out / "course" / "release" / name / f"{name}.ipynb", as_version=4)
+    assert not [c for c in nb.cells if "raises-exception" in c.metadata.get("tags", [])]
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False,
+                   resources={"metadata": {"path": str(ROOT)}}).execute()  # an error stops it
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code")
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                if o.output_type == "error"]
     checks = [c for c in nb.cells if c.metadata["nbgrader"]["grade_id"].endswith("_check")]
-    assert len(checks) == 4 and all(c.execution_count for c in nb.cells
-                                    if c.cell_type == "code")
-    for cell in checks:
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert errors and "no answer yet" in errors[0].evalue, cell.source
+    ids = [ex["id"] for ex in chapter_exercises(n)[1]]
+    assert len(checks) == len(ids) == 4
+    answer_strings = importlib.import_module(f"test_exercises_ch{n}").ANSWER_STRINGS
+    for ex, cell in zip(ids, checks, strict=True):
+        printed = "".join(o.text for o in cell.outputs if o.output_type == "stream")
+        assert re.fullmatch(rf"Exercise {re.escape(ex)}, [^\n]+: no answer yet\. Write your "
+                            r"answer in the cell above[^\n]*\n", printed), (ex, printed)
+        assert not [s for s in answer_strings[ex] if s in printed], (ex, printed)
 
 
 def test_grade_says_what_a_submissions_folder_must_hold(tmp_path):
@@ -324,3 +346,13 @@ def test_the_instructor_source_keeps_each_solution_whole():
             source = assignments.instructor_source(ex["solution"].source, ex["check"].source)
             assert source.count("### BEGIN SOLUTION") == source.count("### END SOLUTION") >= 1
             hidden_call(n, ex, run_exercise(n, source, ex))
+
+
+def test_the_readme_states_the_course_points():
+    chapters = sorted({ex.split(".")[0] for ex in grading.POINTS})
+    words = {5: "five", 6: "six", 7: "seven", 8: "eight"}
+    line = (f"Points: {sum(grading.POINTS.values())} autograded and "
+            f"{sum(grading.WRITTEN_POINTS.values())} for written answers over the "
+            f"{words[len(chapters)]} chapters")
+    assert line in (ROOT / "README.md").read_text()
+    assert len(chapters) == len(BOOKS)

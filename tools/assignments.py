@@ -16,6 +16,8 @@ generate_assignment``), the student release (``release/``):
   the rubric (``grading.RUBRICS``) and the model answer (the solution cell's comments);
 - the check cell becomes the graded test cell: the visible check, then the hidden tests
   (``### BEGIN HIDDEN TESTS``), one call into ``grading.chN`` (outside the student's package).
+  The visible check prints "no answer yet" for an empty answer and raises nothing (so "Run
+  All" on the release runs to the end); the hidden test fails on it, so it earns no points.
 
     python tools/assignments.py book/ch*.ipynb --course _build/course
 """
@@ -249,8 +251,6 @@ def source_notebook(book: nbformat.NotebookNode, title: str) -> nbformat.Noteboo
                     f"{call}\n### END HIDDEN TESTS")
         test.metadata["nbgrader"] = _meta(f"{gid}_check", grade=True,
                                           points=POINTS[ex["id"]])
-        # "Run All" goes on past a check that says "no answer yet" (JupyterLab, Notebook 7)
-        test.metadata["tags"] = ["raises-exception"]
         cells.append(test)
     nb = nbformat.v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},

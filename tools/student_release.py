@@ -5,9 +5,9 @@ completes, the same stubs as the nbgrader release (``tools/assignments.py``): th
 check after it reads, set to ``None``; every function and class it calls, with its signature
 and a body that raises ``NotImplementedError`` (which the checks report as "no answer yet");
 and ``# YOUR CODE HERE`` where the rest of the solution was. Helper names of the solution are
-not given away. The check cell after it stays, tagged ``raises-exception`` so that "Run All"
-in JupyterLab or Notebook 7 goes on to the end while answers are missing. Outputs are cleared,
-so nothing of the solution survives in a printed result.
+not given away. The check cell after it stays as it is: on an empty answer it prints "no
+answer yet" and raises nothing, so "Run All" goes on to the end while answers are missing.
+Outputs are cleared, so nothing of the solution survives in a printed result.
 
     python tools/student_release.py book/*.ipynb --out _build/student
 """
@@ -41,10 +41,6 @@ def strip_solutions(nb: nbformat.NotebookNode) -> int:
             source = check.source if check is not None else ""
             nb.cells[i] = nbformat.v4.new_code_cell(answer_stub(cell.source, source),
                                                     metadata={"tags": ["answer"]})
-            if check is not None and check.cell_type == "code":
-                check_tags = check.metadata.setdefault("tags", [])
-                if "raises-exception" not in check_tags:
-                    check_tags.append("raises-exception")
             count += 1
         else:
             cell.outputs = []

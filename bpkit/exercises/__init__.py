@@ -1,7 +1,10 @@
 """Checks for the book's exercises, one module per chapter (``bpkit.exercises.ch1``, ...).
 
 A check prints a line starting with "Correct." when the answer is right and raises
-:class:`ExerciseError` (an AssertionError) with a hint when it is not. Neither message states
+:class:`ExerciseError` (an AssertionError) with a hint when it is not. An answer not given yet
+(``None``, or a stub that raises ``NotImplementedError``) is not an error: the check prints
+"Exercise N.M, ...: no answer yet" and what to do, and returns (:func:`exercise_check`), so
+"Run All" on a notebook of empty answers runs to the end. Neither message states
 the expected value: a passing check says what the answer implies, a failing one names what is
 off (a sign, a factor, a shape, a missing term). In a notebook the error shows only its message
 and the frames of the reader's own code, never a line of the check (see
@@ -11,13 +14,14 @@ check accepts the solution, rejects a wrong answer, and gives neither answer awa
 
 from __future__ import annotations
 
+import functools
 import pathlib
 import traceback
 
 import numpy as np
 
-__all__ = ["ExerciseError", "correct", "check_close", "no_answer", "expect_function",
-           "call_reader"]
+__all__ = ["ExerciseError", "NoAnswer", "exercise_check", "correct", "check_close",
+           "no_answer", "expect_function", "call_reader"]
 
 _HERE = pathlib.Path(__file__).resolve().parent
 
@@ -52,14 +56,48 @@ def correct(message: str = "") -> None:
     print(f"Correct. {message}".rstrip())
 
 
-def no_answer(what: str) -> ExerciseError:
-    """The error for an answer not given yet (``None``, or a stub that raises)."""
-    return ExerciseError(f"{what}: no answer yet. Write your answer in the cell above, run "
-                         "it, then run this check again.")
+class NoAnswer(ExerciseError):
+    """An answer not given yet: ``None``, or a stub raising ``NotImplementedError``.
+
+    Raised inside a check; the public check (:func:`exercise_check`) prints its message and
+    returns instead of raising. The grader's hidden tests, not the visible checks, decide the
+    points, and they fail on an empty answer.
+    """
+
+
+def no_answer(what: str) -> NoAnswer:
+    """The signal for an answer not given yet (``None``, or a stub that raises)."""
+    return NoAnswer(f"{what}: no answer yet")
+
+
+def exercise_check(exercise: str):
+    """Make a ``check_...`` function of exercise ``exercise`` (e.g. ``"1.1"``) public.
+
+    The check runs as written; if it finds no answer yet (:class:`NoAnswer`) it prints
+    "Exercise N.M, <what>: no answer yet." and what to do, and returns None, so that a
+    notebook of empty answers runs to the end (None, as a passing check returns: a False
+    would be echoed under the cell). A wrong answer still raises :class:`ExerciseError`.
+    """
+
+    def decorate(check):
+        @functools.wraps(check)
+        def run(*args, **kwargs):
+            try:
+                return check(*args, **kwargs)
+            except NoAnswer as err:
+                print(f"Exercise {exercise}, {err}. Write your answer in the cell above "
+                      "(in place of each None and each raise NotImplementedError), run it, "
+                      "then run this check again.")
+                return None
+
+        run.exercise = exercise
+        return run
+
+    return decorate
 
 
 def expect_function(what: str, fn) -> None:
-    """Raise unless ``fn`` is callable (``None`` counts as no answer yet)."""
+    """Raise unless ``fn`` is callable (``None`` is :class:`NoAnswer`)."""
     if fn is None:
         raise no_answer(what)
     if not callable(fn):
@@ -69,7 +107,7 @@ def expect_function(what: str, fn) -> None:
 def call_reader(what: str, fn, *args):
     """Call the reader's function; if it raises, say so (its own frames stay visible).
 
-    A stub's ``NotImplementedError`` counts as no answer yet.
+    A stub's ``NotImplementedError`` is :class:`NoAnswer`.
     """
     try:
         return fn(*args)

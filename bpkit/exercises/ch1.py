@@ -1,8 +1,9 @@
 """Checks for the exercises of Chapter 1, the chain rule.
 
 Each ``check_...`` prints "Correct. ..." or raises :class:`~bpkit.exercises.ExerciseError`
-with a hint. Neither message states the expected value or its formula. Only NumPy and
-:mod:`bpkit.engine` are used here; the answers are computed independently of the reader's code.
+with a hint; for an answer not given yet it prints "no answer yet" and returns. Neither
+message states the expected value or its formula. Only NumPy and :mod:`bpkit.engine` are
+used here; the answers are computed independently of the reader's code.
 """
 
 from __future__ import annotations
@@ -10,7 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Value
-from . import ExerciseError, call_reader, check_close, correct, expect_function, no_answer
+from . import (
+    ExerciseError,
+    call_reader,
+    check_close,
+    correct,
+    exercise_check,
+    expect_function,
+    no_answer,
+)
 
 __all__ = ["check_sigmoid_of_square", "check_path_products", "check_counts",
            "check_count_paths", "layered", "PATH_POINT"]
@@ -20,6 +29,7 @@ def _sigmoid(a):
     return 0.5 * (1.0 + np.tanh(0.5 * a))
 
 
+@exercise_check("1.1")
 def check_sigmoid_of_square(dF) -> None:
     r"""Exercise 1.1: ``dF(x)`` is the derivative of :math:`F(x) = \sigma(x^2)`.
 
@@ -67,6 +77,7 @@ def check_sigmoid_of_square(dF) -> None:
 PATH_POINT = {"x": 2.0, "y": -3.0}
 
 
+@exercise_check("1.2")
 def check_path_products(products) -> None:
     r"""Exercise 1.2: the products along the two paths from :math:`q = m u` back to ``x``.
 
@@ -114,6 +125,7 @@ def _call_count(what, fn, width, depth):
     return int(value)
 
 
+@exercise_check("1.3")
 def check_counts(n_edges, n_paths) -> None:
     """Exercise 1.3: edges and paths of the layered graph, as functions of width and depth.
 
@@ -181,6 +193,7 @@ def _count_by_pass(output: Value, source: Value) -> int:
     return count.get(id(source), 0)
 
 
+@exercise_check("1.4")
 def check_count_paths(count_fn) -> None:
     """Exercise 1.4: ``count_fn(output, source)`` counts paths with one pass over the edges.
 

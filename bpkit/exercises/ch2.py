@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import worked_example as we
-from . import ExerciseError, call_reader, correct, expect_function, no_answer
+from . import ExerciseError, call_reader, correct, exercise_check, expect_function, no_answer
 
 __all__ = ["check_dL_dx1", "check_linear_output_gradients", "check_failing_lr",
            "losses_with_lr", "FAILING_TARGET", "FAILING_STEPS", "check_d2L_dw31"]
@@ -37,8 +37,9 @@ def _where(k: int, p: dict, x1: float, x2: float, t: float) -> str:
 
 
 def _number(what: str, value) -> float:
+    """The number the reader's function returned (a function that returns None is wrong)."""
     if value is None:
-        raise no_answer(what)
+        raise ExerciseError(f"{what} returned None: end the function with a return.")
     try:
         out = float(np.asarray(value, dtype=np.float64).reshape(()))
     except (TypeError, ValueError):
@@ -59,6 +60,7 @@ def _loss_in_x1(p, x1, x2, t):
     return float(we.loss(p, x1, x2, t))
 
 
+@exercise_check("2.1")
 def check_dL_dx1(dL_dx1) -> None:
     """Exercise 2.1: ``dL_dx1(p, x1, x2, t)`` returns dL/dx1 for one example.
 
@@ -125,6 +127,7 @@ def _linear_output_gradients(p: dict, x1, x2, t) -> dict[str, float]:
     return out
 
 
+@exercise_check("2.2")
 def check_linear_output_gradients(linear_output_gradients) -> None:
     """Exercise 2.2: ``linear_output_gradients(p, x1, x2, t)`` returns the 9 gradients.
 
@@ -137,7 +140,7 @@ def check_linear_output_gradients(linear_output_gradients) -> None:
     for k, (p, x1, x2, t) in enumerate(_points(seed=22)):
         got = call_reader(what, linear_output_gradients, dict(p), x1, x2, t)
         if got is None:
-            raise no_answer(what)
+            raise ExerciseError(f"{what} returned None: end the function with a return.")
         if not isinstance(got, dict) or set(got) != set(we.PARAM_NAMES):
             keys = sorted(got) if isinstance(got, dict) else type(got).__name__
             raise ExerciseError(f"{what} should return a dict with the nine keys "
@@ -195,6 +198,7 @@ def losses_with_lr(lr: float, steps: int = FAILING_STEPS, t: float = FAILING_TAR
     return history
 
 
+@exercise_check("2.3")
 def check_failing_lr(lr) -> None:
     """Exercise 2.3: a learning rate whose first gradient-descent step raises the loss.
 
@@ -226,6 +230,7 @@ def _dL_dw31(p: dict, x1, x2, t) -> float:
     return we.loss_and_gradients(we.build_model(p), (x1, x2), [t])[1]["w31"]
 
 
+@exercise_check("2.4")
 def check_d2L_dw31(d2L_dw31) -> None:
     """Exercise 2.4: ``d2L_dw31(p, x1, x2, t)`` returns the second derivative of L in w31.
 

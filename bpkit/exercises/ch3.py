@@ -15,7 +15,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..gradcheck import check_layer
-from . import ExerciseError, call_reader, check_close, correct, expect_function
+from . import (
+    ExerciseError,
+    call_reader,
+    check_close,
+    correct,
+    exercise_check,
+    expect_function,
+    no_answer,
+)
 
 __all__ = ["check_scaled_tanh", "check_deep_shapes", "check_per_example_gradients",
            "check_leaky_relu_fix", "DEEP_SIZES", "DEEP_BATCH", "SCALE", "STRETCH"]
@@ -59,14 +67,14 @@ def _gradient_check(what: str, layer, z: np.ndarray, rng) -> float:
     try:
         report = check_layer(layer, z, rng=rng)
     except NotImplementedError:
-        raise ExerciseError(f"{what}: no answer yet. Write your answer in the cell above, "
-                            "run it, then run this check again.") from None
+        raise no_answer(what) from None
     except Exception as err:
         raise ExerciseError(f"the gradient check could not run {what}: "
                             f"{type(err).__name__}: {err}") from None
     return report["x"].rel_error
 
 
+@exercise_check("3.1")
 def check_scaled_tanh(layer_class) -> None:
     r"""``layer_class()`` must be a layer :math:`a = 1.7159 \tanh(2z/3)` with a right backward.
 
@@ -137,6 +145,7 @@ def _n_params(sizes=DEEP_SIZES) -> int:
     return sum(n_out * n_in + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
 
 
+@exercise_check("3.2")
 def check_deep_shapes(answer: dict) -> None:
     r"""Shapes in the 12-10-7-5-3 network of exercise 3.2 for a batch of 8 rows.
 
@@ -148,8 +157,7 @@ def check_deep_shapes(answer: dict) -> None:
     expected = _deep_expected()
     keys = [*expected, "n_params"]
     if answer is None:
-        raise ExerciseError("shapes: no answer yet. Write your answer in the cell above, run "
-                            "it, then run this check again.")
+        raise no_answer("shapes")
     if not isinstance(answer, dict):
         raise ExerciseError(f"shapes: expected a dict with keys {keys}, got a "
                             f"{type(answer).__name__}.")
@@ -158,7 +166,7 @@ def check_deep_shapes(answer: dict) -> None:
         raise ExerciseError(f"shapes: missing key(s) {missing}.")
     for key, shape in expected.items():
         if answer[key] is None:
-            raise ExerciseError(f"{key}: no answer yet.")
+            raise no_answer(key)
         got = _as_shape(answer[key], key)
         if got == shape:
             continue
@@ -188,7 +196,7 @@ def check_deep_shapes(answer: dict) -> None:
         raise ExerciseError(f"{key}: the second axis counts the units of layer {layer}.")
     n = answer["n_params"]
     if n is None:
-        raise ExerciseError("n_params: no answer yet.")
+        raise no_answer("n_params")
     if not isinstance(n, (int, np.integer, float, np.floating)):
         raise ExerciseError(f"n_params: expected a whole number, got a {type(n).__name__}.")
     if n != _n_params():
@@ -200,6 +208,7 @@ def check_deep_shapes(answer: dict) -> None:
             "Z, and the batch axis disappears exactly where a sum over examples happens.")
 
 
+@exercise_check("3.3")
 def check_per_example_gradients(per_example_dW) -> None:
     r"""``per_example_dW(delta, a_prev)`` returns each example's :math:`\delta_n a_n^\top`.
 
@@ -237,6 +246,7 @@ def check_per_example_gradients(per_example_dW) -> None:
     correct("Summed over the batch they give Linear.backward's dW.")
 
 
+@exercise_check("3.4")
 def check_leaky_relu_fix(layer_class) -> None:
     r"""``layer_class(slope=...)`` must repair ``bugzoo.LeakyReLUBroken``'s backward pass.
 

@@ -17,7 +17,7 @@ import itertools
 
 import numpy as np
 
-from . import ExerciseError, call_reader, check_close, correct, expect_function
+from . import ExerciseError, call_reader, check_close, correct, exercise_check, expect_function
 
 __all__ = ["A", "check_stability_bound", "check_fastest_lr", "check_batch_noise",
            "check_early_stopping"]
@@ -43,6 +43,7 @@ def _scalar(value):
 
 # ----------------------------------------------------------------- Exercise 4.1
 
+@exercise_check("4.1")
 def check_stability_bound(lr_max) -> None:
     r"""``lr_max`` must be the supremum of the learning rates that converge from every start.
 
@@ -81,6 +82,7 @@ def check_stability_bound(lr_max) -> None:
 
 # ----------------------------------------------------------------- Exercise 4.2
 
+@exercise_check("4.2")
 def check_fastest_lr(lr_best) -> None:
     r"""``lr_best`` must minimise the slowest factor :math:`\max_\lambda |1 - \eta\lambda|`.
 
@@ -139,6 +141,7 @@ def _noise_cases():
     return cases
 
 
+@exercise_check("4.3")
 def check_batch_noise(batch_noise) -> None:
     r"""``batch_noise(G, batch_size)`` must return :math:`E\,\lVert g_B - \bar g\rVert^2`.
 
@@ -221,6 +224,7 @@ _CASES = [
 ]
 
 
+@exercise_check("4.4")
 def check_early_stopping(early_stop) -> None:
     """``early_stop(val_losses, patience)`` must return ``(best_epoch, stop_epoch)``.
 

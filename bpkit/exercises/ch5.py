@@ -16,7 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ExerciseError, call_reader, check_close, correct, expect_function, no_answer
+from . import (
+    ExerciseError,
+    call_reader,
+    check_close,
+    correct,
+    exercise_check,
+    expect_function,
+    no_answer,
+)
 
 __all__ = ["QUADRATIC_A", "MOMENTUM", "check_adamw", "check_momentum_lr_bound",
            "check_uncorrected_peak", "check_alternating_step"]
@@ -96,6 +104,7 @@ def _same(a, b, rtol=1e-9, atol=1e-12):
                                     for x, y in zip(a, b, strict=True) for k in x)
 
 
+@exercise_check("5.1")
 def check_adamw(AdamW) -> None:
     r"""``AdamW(model, lr=..., beta1=..., beta2=..., eps=..., weight_decay=...)``, with ``step()``.
 
@@ -153,6 +162,7 @@ def check_adamw(AdamW) -> None:
 
 # ----------------------------------------------------------------- Exercise 5.2
 
+@exercise_check("5.2")
 def check_momentum_lr_bound(lr_bound) -> None:
     r"""The bound on momentum's learning rate on ``QUADRATIC_A`` with ``MOMENTUM``.
 
@@ -196,6 +206,7 @@ def check_momentum_lr_bound(lr_bound) -> None:
 
 # ----------------------------------------------------------------- Exercise 5.3
 
+@exercise_check("5.3")
 def check_uncorrected_peak(peak_step, peak_ratio) -> None:
     r"""Adam without bias correction under a steady gradient (``beta1=0.9, beta2=0.999``).
 
@@ -241,6 +252,7 @@ def check_uncorrected_peak(peak_step, peak_ratio) -> None:
 
 # ----------------------------------------------------------------- Exercise 5.4
 
+@exercise_check("5.4")
 def check_alternating_step(ratio) -> None:
     r"""Adam's long-run step under a gradient that flips sign at every step, in units of ``lr``.
 

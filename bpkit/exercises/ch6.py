@@ -17,7 +17,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ExerciseError, call_reader, check_close, correct, expect_function, no_answer
+from . import (
+    ExerciseError,
+    call_reader,
+    check_close,
+    correct,
+    exercise_check,
+    expect_function,
+    no_answer,
+)
 
 __all__ = ["CONFIGS", "WIDTH", "check_he_variance", "check_batchnorm_backward",
            "check_delta_factors", "check_clipped_run", "exploding_run"]
@@ -39,6 +47,7 @@ def _scalar(value):
 
 # ----------------------------------------------------------------- Exercise 6.1
 
+@exercise_check("6.1")
 def check_he_variance(he_variance) -> None:
     """``he_variance(n_in)``: the variance of each weight of a ReLU layer with n_in inputs."""
     expect_function("he_variance", he_variance)
@@ -75,6 +84,7 @@ def _bn_forward(z, eps):
     return (z - mean) / np.sqrt(z.var(axis=0) + eps)
 
 
+@exercise_check("6.2")
 def check_batchnorm_backward(batchnorm_dz) -> None:
     """``batchnorm_dz(dz_hat, z_hat, inv_std)`` -> dz, for batch norm in training mode."""
     expect_function("batchnorm_dz", batchnorm_dz)
@@ -87,6 +97,8 @@ def check_batchnorm_backward(batchnorm_dz) -> None:
         inv_std = 1.0 / np.sqrt(z.var(axis=0) + eps)
         got = call_reader("batchnorm_dz", batchnorm_dz, dz_hat.copy(), z_hat.copy(),
                           inv_std.copy())
+        if got is None:
+            raise ExerciseError("batchnorm_dz returned None: end the function with a return.")
         numeric = np.zeros_like(z)
         h = 1e-6
         for i in np.ndindex(z.shape):
@@ -123,6 +135,7 @@ def _predicted(activation, init):
     return float(np.sqrt(WIDTH * var_w * slope2))
 
 
+@exercise_check("6.3")
 def check_delta_factors(delta_factors) -> None:
     """``delta_factors[(activation, init)]``: the predicted per-layer factor of std(delta)."""
     if delta_factors is None:
@@ -194,6 +207,7 @@ def exploding_run(max_norm=None, epochs: int = 30):
     return np.array(losses), False
 
 
+@exercise_check("6.4")
 def check_clipped_run(max_norm) -> None:
     """``max_norm``: a threshold with which the exploding run trains."""
     if max_norm is None:

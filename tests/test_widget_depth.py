@@ -337,5 +337,8 @@ def test_bad_switches_name_what_was_expected_and_what_arrived():
     with pytest.raises(ValueError, match="unknown control.*expected some of depth, width, "
                                          "activation, init, norm, residual, batch, seed"):
         ex.set(normalisation="batch")
+    with pytest.raises(ValueError, match=r"example: batch \(the number of examples\) must be "
+                                         "a positive integer, got 0"):
+        example(3, batch=0)
     with pytest.raises(ValueError, match="the depth explorer's controls need"):
         make_network({"depth": 3})

@@ -186,7 +186,9 @@ def build_network(depth: int, width: int, activation: str, seed: int = 0,
     not depend on ``activation``, ``norm`` or ``residual`` (see :func:`_stack`).
     """
     init = default_init(activation) if init is None else init
-    _check_settings(depth, width, activation, init, seed, norm, residual, BATCH_RANGE[1])
+    # the batch is not the network's: checked where the data is drawn (example, _settings)
+    _check_settings(depth, width, activation, init, seed, norm, residual,
+                    batch=BATCH_RANGE[1])
     rng = np.random.default_rng(seed)
     linears, n_in = [], N_IN
     for _ in range(depth):
@@ -199,6 +201,9 @@ def build_network(depth: int, width: int, activation: str, seed: int = 0,
 def example(seed: int = 0, batch: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The inputs ``x`` ``(batch, N_IN)`` and targets ``t`` ``(batch, N_OUT)``: standard
     normal draws from ``np.random.default_rng(seed + 1)``, x first."""
+    if not _is_int(batch) or batch < 1:
+        raise ValueError(f"example: batch (the number of examples) must be a positive "
+                         f"integer, got {batch!r}")
     rng = np.random.default_rng(seed + 1)
     return rng.standard_normal((batch, N_IN)), rng.standard_normal((batch, N_OUT))
 

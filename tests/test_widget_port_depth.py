@@ -334,12 +334,15 @@ def test_every_switch_combination_matches_bpkit(js):
 
 
 def test_the_chapters_settings_agree_to_1e_12(js):
-    """50 sigmoid layers of 32 units, Glorot, a batch of 32: none, batch, layer, residual."""
+    """50 sigmoid layers, Glorot, 16 units and a batch of 16 (Chapter 6's widget), or 32 and
+    32: none, batch, layer, residual."""
     worst = 0.0
-    for norm, residual in (("none", False), ("batch", False), ("layer", False),
-                           ("none", True), ("batch", True)):
-        c = {"depth": 50, "width": 32, "activation": "sigmoid", "init": "glorot", "norm": norm,
-             "residual": residual, "batch": 32, "seed": 0}
+    for (width, norm, residual) in [(w, *s) for w in (16, 32)
+                                    for s in (("none", False), ("batch", False),
+                                              ("layer", False), ("none", True),
+                                              ("batch", True))]:
+        c = {"depth": 50, "width": width, "activation": "sigmoid", "init": "glorot",
+             "norm": norm, "residual": residual, "batch": width, "seed": 0}
         network = make_network(c)
         got = js_compute(js, c, network, before=c)["result"]
         worst = max(worst, worst_relative_error(got, depth_state(c, network, check=False)))

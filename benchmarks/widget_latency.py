@@ -29,8 +29,9 @@ are computed depends on where the widget runs, and this script times both places
     first figure under 16 ms (one frame). Widgets: the network explorer (Chapter 2; sliders
     w11, w31, b2, x1, t, w22 in turn), the chain-rule graph (Chapter 1; x, y, z), the
     optimizer explorer (Chapter 5; momentum, beta1) and the depth explorer (Chapter 3; width,
-    depth). The trainer's figures (steps drawn per second while it plays, a control's
-    redraw) come from ``benchmarks/trainer_speed.py``.
+    depth; and Chapter 6, at 50 layers and a batch of 16; width, batch). The trainer's
+    figures (steps drawn per second while it plays, a control's redraw) come from
+    ``benchmarks/trainer_speed.py``.
 
 Each change moves one slider by a small step from its current value (seeded with
 ``numpy.random.default_rng(0)``, so every run makes the same changes); a few changes first
@@ -71,7 +72,11 @@ PAGES = {
     # a new network (new weights) and every layer's error size; the gradient check that
     # follows once the controls rest is not part of the redraw
     "depth explorer": ("book/ch03_matrix_form.html", "depth",
-                       {"width": (2.0, 32.0, 1.0), "depth": (1.0, 10.0, 1.0)}, 2.0),
+                       {"width": (2.0, 32.0, 1.0), "depth": (1.0, 50.0, 1.0)}, 2.0),
+    # Chapter 6's start: 50 sigmoid layers, a batch of 16 examples, every layer's error size
+    # and output spread over the batch
+    "depth explorer, Chapter 6": ("book/ch06_deep_networks.html", "depth",
+                                  {"width": (2.0, 32.0, 1.0), "batch": (1.0, 64.0, 1.0)}, 2.0),
 }
 
 

@@ -8,7 +8,9 @@ import pytest
 
 import bpkit as bp
 from bpkit.gradcheck import check_model
+from bpkit.layers import BatchNorm, LayerNorm, Linear, Residual
 from bpkit.widgets.depth import (
+    CHECK_LIMIT,
     DepthExplorer,
     build_network,
     depth_check,
@@ -16,6 +18,7 @@ from bpkit.widgets.depth import (
     error_vectors,
     example,
     explore,
+    layer_values,
     make_network,
     network_from_state,
     network_state,
@@ -124,7 +127,7 @@ def test_vanishing_gradients_inflate_only_the_per_array_error():
 def test_explorer_controls_recompute_what_it_shows():
     ex = DepthExplorer(depth=2, width=4, activation="tanh")
     assert ex.controls == {"depth": 2, "width": 4, "activation": "tanh", "init": "glorot",
-                           "seed": 0}
+                           "norm": "none", "residual": False, "batch": 1, "seed": 0}
     first = ex.norms.copy()
     assert len(first) == 3 and ex.rel_error < 1e-7
     ex.set(depth=5)
@@ -164,6 +167,7 @@ def test_describe_repr_and_page_state():
     assert repr(ex) == "DepthExplorer(depth=3, width=4, activation='relu', init='he', seed=7)"
     words = ex.describe()
     assert "logarithmic" in words and "3 hidden layers of 4 relu units" in words
+    assert "spread of each layer's output" in words and "one example" in words
     assert "Gradient check" in words
     state = ex.page_state()
     assert set(state) == {"controls", "initial", "result", "network"}
@@ -186,7 +190,7 @@ def test_a_dead_relu_layer_gives_zero_norms_not_an_error():
 
 
 def test_bad_settings_name_what_was_expected():
-    with pytest.raises(ValueError, match="depth must be an integer from 1 to 10, got 0"):
+    with pytest.raises(ValueError, match="depth must be an integer from 1 to 50, got 0"):
         explore(0, 4, "relu")
     with pytest.raises(ValueError, match="activation must be one of"):
         build_network(2, 4, "softplus")
@@ -200,3 +204,141 @@ def test_bad_settings_name_what_was_expected():
     assert ex.width == 8
     with pytest.raises(AttributeError):
         ex.depth = 4  # the controls move with set()
+
+
+# ------------------------------------------------------- Chapter 6: the switches
+
+def test_chapter_3s_defaults_compute_what_they_did():
+    """The switches off, one example: the same network, input and numbers as before them."""
+    c = {"depth": 4, "width": 8, "activation": "sigmoid", "init": "glorot", "seed": 0}
+    state = depth_state(c, make_network(c))
+    model = build_network(4, 8, "sigmoid", seed=0)
+    rng = np.random.default_rng(1)
+    x, t = rng.standard_normal((1, 4)), rng.standard_normal((1, 2))
+    loss = bp.SquaredError()
+    loss.forward(model.forward(x), t)
+    d = loss.backward()
+    deltas = []
+    for layer in reversed(model.layers):  # the recursion of Chapter 3, by hand
+        if isinstance(layer, Linear):
+            deltas.append(np.linalg.norm(d))
+        d = layer.backward(d)
+    assert state["norms"] == deltas[::-1]
+    assert (state["norm"], state["residual"], state["batch"]) == ("none", False, 1)
+
+
+def test_the_switches_build_bpkits_layers():
+    kinds = lambda m: [type(layer).__name__ for layer in m.layers]  # noqa: E731
+    assert kinds(build_network(2, 5, "tanh", norm="batch")) == [
+        "Linear", "BatchNorm", "Tanh", "Linear", "BatchNorm", "Tanh", "Linear"]
+    res = build_network(3, 5, "relu", norm="layer", residual=True)
+    assert kinds(res) == ["Linear", "LayerNorm", "ReLU", "Residual", "Residual", "Linear"]
+    assert kinds(res.layers[3].inner) == ["Linear", "LayerNorm", "ReLU"]
+    assert isinstance(res.layers[1], LayerNorm) and isinstance(res.layers[3], Residual)
+    # the weights are the same whatever the switches
+    plain = build_network(3, 5, "relu")
+    np.testing.assert_array_equal(plain.layers[2].W, res.layers[3].inner.layers[0].W)
+    # parameters: 3 * (4 + 1) ... plus a scale and a shift per unit of each norm
+    assert res.n_params == plain.n_params + 3 * 2 * 5
+    x, t = example(0, batch=7)
+    assert x.shape == (7, 4) and t.shape == (7, 2)
+    np.testing.assert_array_equal(example(0, batch=1)[0], example(0)[0])
+
+
+def test_layer_values_follow_bpkits_own_backward_pass():
+    """The recorded deltas and spreads, next to Sequential.backward (Residual.backward's own
+    dy + dx) and the layers' outputs; for every switch."""
+    rng = np.random.default_rng(3)
+    for norm in ("none", "batch", "layer"):
+        for residual in (False, True):
+            model = build_network(4, 6, "tanh", seed=2, norm=norm, residual=residual)
+            x, t = rng.standard_normal((9, 4)), rng.standard_normal((9, 2))
+            spreads, deltas = layer_values(model, bp.SquaredError(), x, t)
+            recorded = {k: np.array(g) for k, g in model.grads.items()}
+            loss = bp.SquaredError()
+            loss.forward(model.forward(x), t)
+            dx = model.backward(loss.backward())
+            for k, g in model.grads.items():  # the same parameter gradients
+                np.testing.assert_allclose(recorded[k], g, rtol=1e-13, atol=1e-300)
+            # the last delta is the output error, the first the gradient of layer 1's z
+            np.testing.assert_allclose(deltas[-1], (model.forward(x) - t) / 9, rtol=1e-13)
+            first = model.layers[0]
+            np.testing.assert_allclose(dx, deltas[0] @ first.W, rtol=1e-12, atol=1e-15)
+            # the spreads: each hidden layer's output (after a Residual's sum), then y
+            outs, a = [], x
+            for layer in model.layers:
+                a = layer.forward(a)
+                if not isinstance(layer, (Linear, BatchNorm, LayerNorm)):
+                    outs.append(a.std())
+            assert spreads == pytest.approx(outs + [a.std()], rel=1e-13)
+            assert len(spreads) == len(deltas) == 5
+
+
+def test_the_chapters_50_sigmoid_layers():
+    """Batch norm and the skips keep the first layer's error; layer norm only delays the loss."""
+    shrink = {}
+    for norm, residual in (("none", False), ("batch", False), ("layer", False), ("none", True)):
+        r = explore(50, 32, "sigmoid", init="glorot", norm=norm, residual=residual, batch=32)
+        shrink[norm, residual] = r.shrink
+        assert math.isnan(r.rel_error) and r.layer_errors == ()  # too large to check
+        assert len(r.spreads) == 51
+    assert shrink["none", False] < 1e-25
+    assert shrink["batch", False] > 0.1 and shrink["none", True] > 0.1
+    assert 1e5 * shrink["none", False] < shrink["layer", False] < 1e-10
+
+
+def test_the_check_runs_with_the_switches_where_it_is_cheap():
+    r = explore(3, 5, "tanh", norm="batch", residual=True, batch=8)
+    assert r.rel_error_overall < 1e-8 and len(r.layer_errors) == 4
+    ex = DepthExplorer(depth=50, width=32, norm="layer")
+    assert ex.n_params ** 2 * ex.batch > CHECK_LIMIT
+    assert ex.check() is None and math.isnan(ex.rel_error) and ex.layer_errors == []
+    assert "not run for a network this large" in ex.text
+    ex.set(depth=3, width=4)
+    assert ex.rel_error_overall < 1e-8
+    assert repr(ex) == ("DepthExplorer(depth=3, width=4, activation='sigmoid', init='glorot', "
+                        "seed=0, norm='layer')")
+
+
+def test_the_switches_move_from_code_and_the_front_end():
+    ex = DepthExplorer(depth=6, width=8, activation="sigmoid")
+    plain = ex.norms.copy()
+    ex.set(batch=16)
+    assert ex.batch == 16 and len(ex.network["x"]) == 16
+    ex.set(norm="batch")
+    assert ex.shrink > 10 * explore(6, 8, "sigmoid", batch=16).shrink
+    ex.controls = {**ex.controls, "residual": True}  # as the front-end writes it
+    assert ex.result["residual"] is True and ex.result["check"] is None
+    np.testing.assert_array_equal(ex.norms, explore(6, 8, "sigmoid", norm="batch",
+                                                    residual=True, batch=16).norms)
+    ex.reset()
+    np.testing.assert_array_equal(ex.norms, plain)
+    assert ex.controls == ex.initial and ex.norm == "none" and ex.residual is False
+
+
+def test_bad_switches_name_what_was_expected_and_what_arrived():
+    with pytest.raises(ValueError, match=r"norm must be one of \['none', 'batch', 'layer'\], "
+                                         "got 'group'"):
+        DepthExplorer(norm="group")
+    with pytest.raises(ValueError, match="norm='batch' needs a batch of at least 2 examples "
+                                         r"\(batch norm standardises each unit over the "
+                                         r"batch\), got batch=1"):
+        DepthExplorer(norm="batch")
+    with pytest.raises(ValueError, match="depth must be an integer from 1 to 50, got 0"):
+        DepthExplorer(depth=0)
+    with pytest.raises(ValueError, match="batch must be an integer from 1 to 64, got 0"):
+        explore(3, 4, batch=0)
+    with pytest.raises(ValueError, match="residual must be True or False, got 'yes'"):
+        explore(3, 4, residual="yes")
+    ex = DepthExplorer(batch=4, norm="batch")
+    with pytest.raises(ValueError, match="needs a batch of at least 2 examples.*got batch=1"):
+        ex.set(batch=1)
+    assert ex.batch == 4 and ex.norm == "batch"  # nothing moved
+    with pytest.raises(ValueError, match="unknown control.*expected some of depth, width, "
+                                         "activation, init, norm, residual, batch, seed"):
+        ex.set(normalisation="batch")
+    with pytest.raises(ValueError, match=r"example: batch \(the number of examples\) must be "
+                                         "a positive integer, got 0"):
+        example(3, batch=0)
+    with pytest.raises(ValueError, match="the depth explorer's controls need"):
+        make_network({"depth": 3})

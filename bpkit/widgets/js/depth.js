@@ -1,27 +1,36 @@
-// depth.js: the depth explorer (Chapter 3). A network of `depth` hidden layers of `width`
-// units (sigmoid, tanh or ReLU, weights from Glorot or He), one input and target; the size of
-// each layer's error vector ||delta^l|| as bars on a log scale, and the gradient check.
+// depth.js: the depth explorer (Chapters 3 and 6). A network of `depth` hidden layers of
+// `width` units (sigmoid, tanh or ReLU, weights from Glorot or He; optionally a batch norm or
+// a layer norm between each Linear layer and its activation, and residual connections around
+// the hidden layers), a batch of `batch` inputs and targets; the size of each layer's error
+// vector ||delta^l|| and the spread (standard deviation) of each layer's output, as bars on
+// log scales, and the gradient check.
 //
 // Model traits (bpkit.widgets.depth.DepthExplorer):
-//   controls  {depth, width, activation, init, seed}   the sliders, menus and buttons write them
+//   controls  {depth, width, activation, init, norm, residual, batch, seed}   the sliders,
+//             menus, switch and buttons write them
 //   initial   the same keys: where Reset returns
-//   result    {depth, width, activation, init, seed (what the numbers are for), norms,
-//              shrink, n_params, check: null or {rel_error, rel_error_overall, near_kink,
+//   result    {the controls' keys (what the numbers are for), norms, spreads, shrink,
+//              n_params, checkable, check: null or {rel_error, rel_error_overall, near_kink,
 //              layers}}; check is null until the gradient check has run, which the drawing
-//              asks for (event "check") a moment after the controls come to rest
-//   network   {weights: [[W, b], ...] one pair per Linear layer, x: [[4 numbers]],
-//              t: [[2 numbers]]}: what the result was computed on. In a kernel bpkit draws
+//              asks for (event "check") a moment after the controls come to rest, and stays
+//              null when the network is too large to check (checkable false)
+//   network   {weights: [[W, b], ...] one pair per Linear layer, x: batch rows of 4 numbers,
+//              t: batch rows of 2}: what the result was computed on. In a kernel bpkit draws
 //              them (NumPy); on the website the page draws its own from the seed (port.js
 //              Random), so the numbers differ between the two for the same settings.
 
 const DEPTH_N_IN = 4, DEPTH_N_OUT = 2;
-const DEPTH_LIMITS = [1, 10], WIDTH_LIMITS = [2, 32];
+const DEPTH_LIMITS = [1, 50], WIDTH_LIMITS = [2, 32], BATCH_LIMITS = [1, 64];
 const DEPTH_ACTIVATIONS = [["sigmoid", "sigmoid"], ["tanh", "tanh"], ["relu", "ReLU"]];
 const DEPTH_INITS = [["glorot", "Glorot"], ["he", "He"]];
-// The controls the weights, input and target depend on (not the activation: the three
-// activations start from the same weights). Mirrors bpkit.widgets.depth.NETWORK_KEYS.
-const DEPTH_NETWORK_KEYS = ["depth", "width", "init", "seed"];
+const DEPTH_NORMS = [["none", "none"], ["batch", "batch norm"], ["layer", "layer norm"]];
+// Mirrors bpkit.widgets.depth.NORMS.
+const NORM_LAYERS = { none: null, batch: BatchNorm, layer: LayerNorm };
+// The controls the weights, inputs and targets depend on (not the activation, the
+// normalisation or the skips). Mirrors bpkit.widgets.depth.NETWORK_KEYS.
+const DEPTH_NETWORK_KEYS = ["depth", "width", "init", "batch", "seed"];
 const CHECK_STEP = 1e-5;     // bpkit.widgets.depth.CHECK_STEP, check_model's h
+const CHECK_LIMIT = 1e8;     // bpkit.widgets.depth.CHECK_LIMIT
 const CHECK_DELAY = 200;     // ms of rest before the gradient check runs
 // One colour per activation (bpkit.plot.PALETTE 0, 1, 2), as the chapter's figures use.
 const DEPTH_COLOURS = { sigmoid: "#E69F00", tanh: "#56B4E9", relu: ACCENT };
@@ -29,7 +38,7 @@ const SEED_LIMIT = 4294967295;  // bpkit.widgets.depth.SEED_LIMIT
 
 // ------------------------------------------------------------------ the numbers
 
-// The weights, input and target of a setting, drawn with the page's generator. Mirrors
+// The weights, inputs and targets of a setting, drawn with the page's generator. Mirrors
 // bpkit.widgets.depth.make_network (build_network's layers and example's x and t), with
 // port.js Random and initLinear in place of NumPy's generator.
 function makeNetwork(c) {
@@ -44,35 +53,76 @@ function makeNetwork(c) {
   const out = initLinear(nIn, DEPTH_N_OUT, "glorot", rng);
   weights.push([out.params.W, out.params.b]);
   const data = new Random(c.seed + 1);
-  const x = [Array.from({ length: DEPTH_N_IN }, () => data.normal())];
-  const t = [Array.from({ length: DEPTH_N_OUT }, () => data.normal())];
+  const batch = c.batch === undefined ? 1 : c.batch;
+  const x = Array.from({ length: batch }, () => Array.from({ length: DEPTH_N_IN }, () => data.normal()));
+  const t = Array.from({ length: batch }, () => Array.from({ length: DEPTH_N_OUT }, () => data.normal()));
   return { weights, x, t };
 }
 
-// Mirrors bpkit.widgets.depth.network_from_state: Linear layers with copies of the weights
-// (the gradient check moves them), the activation between them.
-function networkModel(network, activation) {
+// Mirrors bpkit.widgets.depth._stack and network_from_state: Linear layers with copies of
+// the weights (the gradient check moves them); after each hidden one the normalisation (if
+// any) and the activation; with residual, each hidden layer whose input has its own width
+// wrapped in a Residual.
+function networkModel(network, activation, norm = "none", residual = false) {
   const Activation = ACTIVATION_LAYERS[activation];
+  const Norm = NORM_LAYERS[norm];
   const layers = [];
   network.weights.forEach(([W, b], i) => {
-    layers.push(new Linear(W.map((row) => row.slice()), b.slice()));
-    if (i < network.weights.length - 1) layers.push(new Activation());
+    const lin = new Linear(W.map((row) => row.slice()), b.slice());
+    if (i === network.weights.length - 1) {
+      layers.push(lin);
+      return;
+    }
+    const block = [lin, ...(Norm ? [new Norm(W.length)] : []), new Activation()];
+    if (residual && W.length === W[0].length) layers.push(new Residual(new Sequential(...block)));
+    else layers.push(...block);
   });
   return new Sequential(...layers);
 }
 
-// Mirrors bpkit.widgets.depth.error_vectors: one forward and one backward pass, keeping the
-// gradient that arrives at each Linear layer's output, delta^l = dL/dz^l, first layer first.
-function errorVectors(model, lossFn, x, t) {
-  lossFn.forward(model.forward(x), t);
-  let d = lossFn.backward();
-  const deltas = [];
-  for (let i = model.layers.length - 1; i >= 0; i--) {
-    const layer = model.layers[i];
+// Mirrors bpkit.widgets.depth._forward_recording: run the layers, keeping the std of every
+// hidden layer's output (after its activation, or after a Residual's sum).
+function forwardRecording(layers, x, spreads) {
+  for (const layer of layers) {
+    x = layer.forward(x);
+    if (layer instanceof Residual || layer instanceof Sigmoid || layer instanceof Tanh
+      || layer instanceof ReLU) spreads.push(matrixStd(x));
+  }
+  return x;
+}
+
+// Mirrors bpkit.widgets.depth._backward_recording: the backward passes in reverse, keeping
+// the gradient that arrives at each Linear layer's output (last layer first); a Residual
+// followed into its branch, dy + the branch's backward (bpkit.layers.Residual.backward).
+function backwardRecording(layers, d, deltas) {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i];
+    if (layer instanceof Residual) {
+      const branch = backwardRecording(layer.inner.layers, d, deltas);
+      d = d.map((row, n) => row.map((v, j) => v + branch[n][j]));
+      continue;
+    }
     if (layer instanceof Linear) deltas.push(d.map((row) => row.slice()));
     d = layer.backward(d);
   }
-  return deltas.reverse();
+  return d;
+}
+
+// Mirrors bpkit.widgets.depth.layer_values: one forward and one backward pass; the spreads
+// of the hidden layers' outputs and of y, and delta^l = dL/dz^l, first layer first.
+function layerValues(model, lossFn, x, t) {
+  const spreads = [];
+  const y = forwardRecording(model.layers, x, spreads);
+  spreads.push(matrixStd(y));
+  lossFn.forward(y, t);
+  const deltas = [];
+  backwardRecording(model.layers, lossFn.backward(), deltas);
+  return { spreads, deltas: deltas.reverse() };
+}
+
+// Mirrors bpkit.widgets.depth.error_vectors.
+function errorVectors(model, lossFn, x, t) {
+  return layerValues(model, lossFn, x, t).deltas;
 }
 
 // Helper: every number of a vector or a matrix, row by row (numpy's ravel order).
@@ -141,8 +191,9 @@ function activateInto(kind, z, out) {
 // changes: unit j of its layer (the other units, and the layers before, get the same inputs
 // and weights, so the same numbers), then every later layer, with the same operations in the
 // same order as port.js's layers and SquaredError, on flat arrays allocated once (it is 2
-// forward passes per parameter: 19,460 for the largest network).
-function checkModel(model, lossFn, x, t, h = CHECK_STEP) {
+// forward passes per parameter: 19,460 for the largest network of Chapter 3). For networks of
+// Linear layers and activations alone, on one example: checkModel picks it for those.
+function checkPlainModel(model, lossFn, x, t, h = CHECK_STEP) {
   const layers = model.layers;
   lossFn.forward(model.forward(x), t);
   model.backward(lossFn.backward());
@@ -210,44 +261,101 @@ function checkModel(model, lossFn, x, t, h = CHECK_STEP) {
   return { report, nearKink };
 }
 
+// Helper: whether the model is Linear layers and activations alone (no normalisation, no
+// Residual) and x is one example: then checkPlainModel's shortcut holds.
+function isPlain(model, x) {
+  return x.length === 1 && model.layers.every((layer) => layer instanceof Linear
+    || activationOf(layer) !== NO_ACTIVATION);
+}
+
+// Mirrors bpkit.gradcheck.check_model (and numerical_gradient): the backward pass's gradient
+// of every parameter next to centered differences (L(p + h) - L(p - h)) / 2h, one element of
+// one parameter array at a time, row by row, each L a whole forward pass of the port's layers
+// as bpkit's is; keyed as model.params. Also whether an input of a ReLU among the model's own
+// layers (not inside a Residual: bpkit.gradcheck._warn_kinks looks at model.layers) lies
+// within 10 h of its kink. Plain networks on one example take checkPlainModel's shortcut.
+function checkModel(model, lossFn, x, t, h = CHECK_STEP) {
+  if (isPlain(model, x)) return checkPlainModel(model, lossFn, x, t, h);
+  lossFn.forward(model.forward(x), t);
+  model.backward(lossFn.backward());
+  const analytic = {};
+  for (const [key, g] of Object.entries(model.grads)) analytic[key] = flatRows(g);
+  const nearKink = model.layers.some((layer) => layer instanceof ReLU
+    && layer.x.some((row) => row.some((v) => Math.abs(v - 0.0) < 10.0 * h)));
+  const f = () => lossFn.forward(model.forward(x), t);
+  const report = {};
+  for (const [key, p] of Object.entries(model.params)) {
+    const rows = Array.isArray(p[0]) ? p : [p];
+    const numeric = [];
+    for (const row of rows) {
+      for (let i = 0; i < row.length; i++) {
+        const old = row[i];
+        row[i] = old + h;
+        const plus = f();
+        row[i] = old - h;
+        const minus = f();
+        row[i] = old;
+        numeric.push((plus - minus) / (2 * h));
+      }
+    }
+    report[key] = { analytic: analytic[key], numeric };
+  }
+  return { report, nearKink };
+}
+
+// Mirrors bpkit.widgets.depth.checkable: whether the gradient check runs at this size.
+function checkable(nParams, batch) {
+  return nParams * nParams * batch <= CHECK_LIMIT;
+}
+
+// Helper: the controls with Chapter 6's switches at their defaults where missing
+// (bpkit.widgets.depth.SWITCH_DEFAULTS).
+function withSwitches(c) {
+  return { norm: "none", residual: false, batch: 1, ...c };
+}
+
 // Mirrors bpkit.widgets.depth.depth_check: the gradient check in numbers.
 function depthCheck(controls, network) {
-  const model = networkModel(network, controls.activation);
+  const c = withSwitches(controls);
+  const model = networkModel(network, c.activation, c.norm, c.residual);
   const { report, nearKink } = checkModel(model, new SquaredError(), network.x, network.t);
   const errors = {};
-  for (const [key, c] of Object.entries(report)) errors[key] = relError(c.analytic, c.numeric);
+  for (const [key, r] of Object.entries(report)) errors[key] = relError(r.analytic, r.numeric);
   const all = Object.values(report);
-  const layers = [];
-  model.layers.forEach((layer, i) => {
-    if (layer instanceof Linear) layers.push(Math.max(errors[`${i}.W`], errors[`${i}.b`]));
-  });
+  const layers = Object.keys(report).filter((key) => key.endsWith(".W"))
+    .map((key) => Math.max(errors[key], errors[key.slice(0, -1) + "b"]));
   return {
     rel_error: Math.max(...Object.values(errors)),
-    rel_error_overall: relError([].concat(...all.map((c) => c.analytic)),
-      [].concat(...all.map((c) => c.numeric))),
+    rel_error_overall: relError([].concat(...all.map((r) => r.analytic)),
+      [].concat(...all.map((r) => r.numeric))),
     near_kink: nearKink,
     layers,
   };
 }
 
-// Mirrors bpkit.widgets.depth.depth_state: the error sizes (and the check, if asked).
+// Mirrors bpkit.widgets.depth.depth_state: the error sizes and spreads (and the check, if
+// asked and the network is small enough).
 function depthState(controls, network, check = false) {
-  const c = controls;
-  const model = networkModel(network, c.activation);
-  const norms = errorVectors(model, new SquaredError(), network.x, network.t).map(vectorNorm);
+  const c = withSwitches(controls);
+  const model = networkModel(network, c.activation, c.norm, c.residual);
+  const { spreads, deltas } = layerValues(model, new SquaredError(), network.x, network.t);
+  const norms = deltas.map(vectorNorm);
   let nParams = 0;
   for (const p of Object.values(model.params)) nParams += flatRows(p).length;
   const last = norms[norms.length - 1];
+  const can = checkable(nParams, c.batch);
   return {
-    depth: c.depth, width: c.width, activation: c.activation, init: c.init, seed: c.seed,
-    norms, shrink: last > 0 ? norms[0] / last : null, n_params: nParams,
-    check: check ? depthCheck(c, network) : null,
+    depth: c.depth, width: c.width, activation: c.activation, init: c.init, norm: c.norm,
+    residual: c.residual, batch: c.batch, seed: c.seed,
+    norms, spreads, shrink: last > 0 ? norms[0] / last : null, n_params: nParams,
+    checkable: can, check: check && can ? depthCheck(c, network) : null,
   };
 }
 
-// Helper: whether the weights of `before` also serve `after` (only the activation changed).
+// Helper: whether the weights of `before` also serve `after` (only the activation, the
+// normalisation or the skips changed).
 function sameNetwork(before, after) {
-  return !!before && DEPTH_NETWORK_KEYS.every((k) => before[k] === after[k]);
+  return !!before && DEPTH_NETWORK_KEYS.every((k) => withSwitches(before)[k] === withSwitches(after)[k]);
 }
 
 // The numbers for a setting of the controls (used where there is no kernel), as
@@ -264,7 +372,7 @@ function compute(state, before) {
 const actions = {
   // Mirrors DepthExplorer.check.
   check(state) {
-    if (state.result.check) return {};
+    if (state.result.check || !state.result.checkable) return {};
     return { result: { ...state.result, check: depthCheck(state.controls, state.network) } };
   },
   // Mirrors DepthExplorer.new_seed.
@@ -312,21 +420,21 @@ function powerOfTen(k) {
 // positive value, a "0" where a value is 0; the previous setting's values as dashed outlines.
 // The two are aligned at their last bar (the output layer), so that each layer sits above the
 // one as many layers before the output: that distance is what shrinks the error.
-// Returns {svg, draw(values, ghost, colour)}.
+// `what` names a value in a bar's tooltip. Returns {svg, draw(values, ghost, colour)}.
 const BAR_W = 400, BAR_H = 250;
-function logBarChart(parent) {
+function logBarChart(parent, { title, ylabel, what }) {
   const m = { left: 58, right: 12, top: 26, bottom: 44 };
   const box = { x0: m.left, x1: BAR_W - m.right, y0: m.top, y1: BAR_H - m.bottom };
   const svg = s("svg", { viewBox: `0 0 ${BAR_W} ${BAR_H}`, class: "bpw-svg", role: "img" },
     parent);
   svg.style.maxWidth = `${BAR_W}px`;
-  s("text", { x: BAR_W / 2, y: 16, "text-anchor": "middle", class: "bpw-title",
-    text: "Size of each layer's error vector" }, svg);
+  s("text", { x: BAR_W / 2, y: 16, "text-anchor": "middle", class: "bpw-title", text: title },
+    svg);
   s("text", { x: (box.x0 + box.x1) / 2, y: BAR_H - 6, "text-anchor": "middle",
     text: "layer l (the last is the output layer)" }, svg);
   const ymid = (box.y0 + box.y1) / 2;
   s("text", { x: 13, y: ymid, "text-anchor": "middle", transform: `rotate(-90 13 ${ymid})`,
-    text: "\u2016\u03b4\u02e1\u2016 (log scale)" }, svg);
+    text: ylabel }, svg);
   s("rect", { x: box.x0, y: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0,
     class: "bpw-frame" }, svg);
   const axes = s("g", {}, svg), bars = s("g", {}, svg), ghosts = s("g", {}, svg);
@@ -350,26 +458,31 @@ function logBarChart(parent) {
         s("text", { x: box.x0 - 6, y: y + 4, "text-anchor": "end", text: powerOfTen(k) }, axes);
       }
     }
+    const labelEvery = Math.ceil(values.length / 10);  // at most about 10 layer numbers
     for (let i = 0; i < values.length; i++) {
       const x = sx(i + shift);
-      s("line", { x1: x, x2: x, y1: box.y1, y2: box.y1 + 4, class: "bpw-axis" }, axes);
-      s("text", { x, y: box.y1 + 17, "text-anchor": "middle", text: String(i + 1) }, axes);
+      const labelled = i === 0 || (i + 1) % labelEvery === 0;
+      s("line", { x1: x, x2: x, y1: box.y1, y2: box.y1 + (labelled ? 4 : 2), class: "bpw-axis" },
+        axes);
+      if (labelled) {
+        s("text", { x, y: box.y1 + 17, "text-anchor": "middle", text: String(i + 1) }, axes);
+      }
     }
     const barWidth = Math.min(28, 0.62 * slot);
     bars.replaceChildren();
     values.forEach((v, i) => {
       const x = sx(i + shift);
-      const what = `layer ${i + 1}${i === values.length - 1 ? " (output)" : ""}: `
-        + `\u2016\u03b4\u2016 = ${fmt(v)}`;
+      const tip = `layer ${i + 1}${i === values.length - 1 ? " (output)" : ""}: `
+        + `${what} = ${fmt(v)}`;
       if (v > 0 && Number.isFinite(v)) {
         const rect = s("rect", { x: x - barWidth / 2, y: sy(v), width: barWidth,
           height: box.y1 - sy(v), fill: colour, stroke: "var(--bpw-fg)", "stroke-width": 0.6 },
         bars);
         rect.dataset.layer = String(i + 1);
-        s("title", { text: what }, rect);
+        s("title", { text: tip }, rect);
       } else {  // no bar on a log scale: the value itself, at the foot of the axis
         const g = s("g", {}, bars);
-        s("title", { text: what }, g);
+        s("title", { text: tip }, g);
         s("text", { x, y: box.y1 - 6, "text-anchor": "middle",
           text: Number.isFinite(v) ? "0" : "?" }, g);
       }
@@ -377,8 +490,9 @@ function logBarChart(parent) {
     ghosts.replaceChildren();
     (ghost || []).forEach((v, i) => {
       if (!(v > 0 && Number.isFinite(v))) return;
-      s("rect", { x: sx(i + ghostShift) - barWidth / 2 - 3, y: sy(v), width: barWidth + 6,
-        height: box.y1 - sy(v), fill: "none", stroke: "var(--bpw-fg)", "stroke-width": 1.3,
+      s("rect", { x: sx(i + ghostShift) - barWidth / 2 - Math.min(3, barWidth / 4),
+        y: sy(v), width: barWidth + 2 * Math.min(3, barWidth / 4), height: box.y1 - sy(v),
+        fill: "none", stroke: "var(--bpw-fg)", "stroke-width": 1.3,
         "stroke-dasharray": "4 3" }, ghosts);
     });
   }
@@ -388,7 +502,17 @@ function logBarChart(parent) {
 function settingText(r) {
   const act = DEPTH_ACTIVATIONS.find(([v]) => v === r.activation)[1];
   const init = DEPTH_INITS.find(([v]) => v === r.init)[1];
-  return `depth ${r.depth}, width ${r.width}, ${act}, ${init}, seed ${r.seed}`;
+  const norm = r.norm && r.norm !== "none"
+    ? `, ${DEPTH_NORMS.find(([v]) => v === r.norm)[1]}` : "";
+  const skips = r.residual ? ", residual" : "";
+  const batch = r.batch > 1 ? `, batch ${r.batch}` : "";
+  return `depth ${r.depth}, width ${r.width}, ${act}, ${init}${norm}${skips}${batch}, `
+    + `seed ${r.seed}`;
+}
+
+// Helper: a list of numbers as text, 3 significant digits each.
+function numbersText(values) {
+  return values.map((v) => fmt(v === null ? NaN : v, 3)).join(", ");
 }
 
 // ------------------------------------------------------------------ render
@@ -407,13 +531,16 @@ function render({ model, el }) {
     model.set("controls", { ...model.get("controls"), ...values });
     model.save_changes();
   }
-  const c0 = model.get("controls");
+  const c0 = withSwitches(model.get("controls"));
   const depthSlider = integerSlider({ name: "depth", label: "depth", min: DEPTH_LIMITS[0],
     max: DEPTH_LIMITS[1], value: c0.depth, onInput: (v) => setControls({ depth: v }) });
   depthSlider.input.setAttribute("aria-label", "depth: the number of hidden layers");
   const widthSlider = integerSlider({ name: "width", label: "width", min: WIDTH_LIMITS[0],
     max: WIDTH_LIMITS[1], value: c0.width, onInput: (v) => setControls({ width: v }) });
   widthSlider.input.setAttribute("aria-label", "width: the units per hidden layer");
+  const batchSlider = integerSlider({ name: "batch", label: "batch", min: BATCH_LIMITS[0],
+    max: BATCH_LIMITS[1], value: c0.batch, onInput: (v) => setControls({ batch: v }) });
+  batchSlider.input.setAttribute("aria-label", "batch: the number of examples");
   function menu(name, label, options) {
     const id = uid(name);
     const select = h("select", { id, name });
@@ -425,14 +552,25 @@ function render({ model, el }) {
   }
   const activationMenu = menu("activation", "activation", DEPTH_ACTIVATIONS);
   const initMenu = menu("init", "initial weights", DEPTH_INITS);
+  const normMenu = menu("norm", "normalisation", DEPTH_NORMS);
+  const batchNormOption = normMenu.select.querySelector('option[value="batch"]');
+  const residualId = uid("residual");
+  const residualBox = h("input", { type: "checkbox", name: "residual", id: residualId });
+  residualBox.checked = c0.residual;
+  residualBox.addEventListener("change", () => setControls({ residual: residualBox.checked }));
+  const residualRow = h("div", { class: "bpw-select" }, residualBox,
+    h("label", { for: residualId, text: "residual connections" }));
+  const normNote = h("p", { class: "bpw-note" });
   const seedText = h("span", { class: "bpw-num" });
   const seedButton = button("New seed", () => model.send({ event: "new_seed" }),
-    { "aria-label": "New seed: draw new weights, input and target" });
+    { "aria-label": "New seed: draw new weights, inputs and targets" });
   const resetButton = button("Reset", () => model.send({ event: "reset" }),
     { "aria-label": "Reset the network to its starting settings" });
   controls.append(
     h("fieldset", {}, h("legend", { text: "network" }), depthSlider.row, widthSlider.row,
       activationMenu.row, initMenu.row),
+    h("fieldset", {}, h("legend", { text: "deep-network remedies" }), normMenu.row, residualRow,
+      batchSlider.row, normNote),
     h("fieldset", {}, h("legend", { text: "random draw" }),
       h("p", { class: "bpw-status" }, "seed ", seedText), h("div", {}, seedButton, resetButton)));
 
@@ -445,67 +583,97 @@ function render({ model, el }) {
   const noteLine = h("p", { class: "bpw-note" });
   status.append(sizeLine, shrinkLine, checkLine, noteLine);
   const chartBox = h("div", {});
-  const bars = logBarChart(chartBox);
+  const bars = logBarChart(chartBox, { title: "Size of each layer's error vector",
+    ylabel: "\u2016\u03b4\u02e1\u2016 (log scale)", what: "\u2016\u03b4\u2016" });
+  const spreadBars = logBarChart(chartBox, { title: "Spread of each layer's output",
+    ylabel: "std of a\u02e1 (log scale)", what: "std" });
   const ghostNote = h("p", { class: "bpw-note" });
   const caption = h("p", { class: "bpw-caption", id: uid("depth-desc") });
+  const spreadCaption = h("p", { class: "bpw-caption", id: uid("depth-spread-desc") });
   bars.svg.setAttribute("aria-describedby", caption.id);
+  spreadBars.svg.setAttribute("aria-describedby", spreadCaption.id);
   const table = h("table", { class: "bpw-table" });
   const tableBody = h("tbody", {});
-  table.append(h("caption", { text: "Each layer's error size and gradient check" }),
+  table.append(h("caption", { text: "Each layer's error size, output spread and gradient check" }),
     h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "layer l" }),
       h("th", { scope: "col", text: "\u2016\u03b4\u02e1\u2016" }),
+      h("th", { scope: "col", text: "std of a\u02e1" }),
       h("th", { scope: "col", text: "check error of W\u02e1, b\u02e1" }))), tableBody);
-  view.append(status, chartBox, ghostNote, caption, h("div", { class: "bpw-scroll" }, table));
+  // the table, folded at first for deep networks (51 rows at depth 50: the page lays it out
+  // only when it is open, which keeps a redraw near one frame)
+  const tableBox = h("details", { class: "bpw-scroll" },
+    h("summary", { text: "Each layer's numbers, as a table" }), table);
+  tableBox.open = c0.depth <= 10;
+  view.append(status, chartBox, ghostNote, caption, spreadCaption, tableBox);
   root.append(h("div", { class: "bpw-row" }, controls, view));
 
   // ------------------------------------------------------------------ drawing
-  let shownKey = null, shownNorms = null, ghost = null, ghostKey = null, timer = null;
+  let shownKey = null, shown = null, ghost = null, ghostKey = null, timer = null;
 
   // The gradient check runs a moment after the controls come to rest (on the page it takes
   // up to a few hundred ms for the largest network, in a kernel up to a few seconds).
   function scheduleCheck(r) {
     clearTimeout(timer);
     timer = null;
-    if (r.check) return;
+    if (r.check || !r.checkable) return;
     timer = setTimeout(() => {
       timer = null;
       if (!model.get("result").check) model.send({ event: "check" });
     }, CHECK_DELAY);
   }
 
+  const nan = (values) => values.map((v) => (v === null ? NaN : v));
+
   function draw() {
-    const c = model.get("controls");
-    const r = model.get("result");
+    const c = withSwitches(model.get("controls"));
+    const r = withSwitches(model.get("result"));
     if (depthSlider.value !== c.depth) depthSlider.value = c.depth;
     if (widthSlider.value !== c.width) widthSlider.value = c.width;
+    if (batchSlider.value !== c.batch) batchSlider.value = c.batch;
     if (activationMenu.select.value !== c.activation) activationMenu.select.value = c.activation;
     if (initMenu.select.value !== c.init) initMenu.select.value = c.init;
+    if (normMenu.select.value !== c.norm) normMenu.select.value = c.norm;
+    residualBox.checked = c.residual;
+    // batch norm standardises over the batch: it needs two examples at least
+    batchNormOption.disabled = c.batch < 2;
+    batchSlider.input.min = String(c.norm === "batch" ? 2 : BATCH_LIMITS[0]);
+    normNote.textContent = c.norm === "batch" ? "Batch norm needs 2 examples or more."
+      : c.batch < 2 ? "Batch norm needs 2 examples or more: move the batch slider first." : "";
     seedText.textContent = String(c.seed);
 
     // the previous setting's bars stay as dashed outlines, for comparison
     const key = settingText(r);
     if (shownKey !== null && key !== shownKey) {
-      ghost = shownNorms;
+      ghost = shown;
       ghostKey = shownKey;
     }
     shownKey = key;
-    shownNorms = r.norms;
-    const norms = r.norms.map((v) => (v === null ? NaN : v));
-    bars.draw(norms, ghost && ghost.map((v) => (v === null ? NaN : v)),
-      DEPTH_COLOURS[r.activation]);
+    shown = { norms: r.norms, spreads: r.spreads };
+    bars.draw(nan(r.norms), ghost && nan(ghost.norms), DEPTH_COLOURS[r.activation]);
+    spreadBars.draw(nan(r.spreads), ghost && nan(ghost.spreads), DEPTH_COLOURS[r.activation]);
     ghostNote.textContent = ghost ? `Dashed outlines: the previous setting (${ghostKey}), its `
       + "output layer above this one's." : "";
 
     const act = DEPTH_ACTIVATIONS.find(([v]) => v === r.activation)[1];
     const init = DEPTH_INITS.find(([v]) => v === r.init)[1];
+    const extras = [r.norm !== "none" ? DEPTH_NORMS.find(([v]) => v === r.norm)[1] : "",
+      r.residual ? "residual connections" : ""].filter(Boolean);
     sizeLine.replaceChildren(`${DEPTH_N_IN} inputs, ${r.depth} hidden `
-      + `layer${r.depth > 1 ? "s" : ""} of ${r.width} ${act} units (${init} weights), `
-      + `${DEPTH_N_OUT} outputs: ${r.n_params} parameters`);
+      + `layer${r.depth > 1 ? "s" : ""} of ${r.width} ${act} units (${init} weights`
+      + `${extras.length ? ", " + extras.join(", ") : ""}), ${DEPTH_N_OUT} outputs: `
+      + `${r.n_params} parameters; ${r.batch === 1 ? "one example" : `${r.batch} examples`}`);
     const shrink = numberSpan(r.shrink === null ? NaN : r.shrink);
     shrink.dataset.role = "shrink";
-    shrinkLine.replaceChildren("first layer's error / output layer's: ", shrink);
+    const firstSpread = numberSpan(r.spreads[0] === null ? NaN : r.spreads[0]);
+    firstSpread.dataset.role = "spread-first";
+    const lastHidden = r.spreads[r.spreads.length - 2];
+    const lastSpread = numberSpan(lastHidden === null ? NaN : lastHidden);
+    lastSpread.dataset.role = "spread-last";
+    shrinkLine.replaceChildren("first layer's error / output layer's: ", shrink,
+      "; spread of layer 1's output ", firstSpread, `, of layer ${r.depth}'s `, lastSpread);
     const check = r.check;
     const layerErrors = check ? check.layers : [];
+    let note = "";
     if (check) {
       const perArray = numberSpan(check.rel_error, false, 2);
       perArray.dataset.role = "rel-error";
@@ -513,40 +681,54 @@ function render({ model, el }) {
       overall.dataset.role = "rel-error-overall";
       checkLine.replaceChildren("gradient check, largest relative error: per parameter array ",
         perArray, ", whole gradient ", overall);
-      let note = "";
       if (check.near_kink) {
         note = "An input of a ReLU lies within 1e\u22124 of its kink, so the check may be "
           + "pessimistic.";
+      } else if (r.norm === "batch" && check.rel_error > 1e-6
+        && check.rel_error_overall < 1e-6) {
+        note = "With batch norm a hidden layer's bias does not change the loss (the batch mean "
+          + "takes it out): its gradient is 0, and its check error is only round-off. The "
+          + "backward pass is still right.";
       } else if (check.rel_error > 1e-6 && check.rel_error_overall < 1e-6) {
         note = "The per-array error is large only because the first layers' gradients are "
           + "tiny: the finite differences' round-off is no longer small beside them. The "
           + "backward pass is still right.";
       }
-      noteLine.textContent = note;
+    } else if (!r.checkable) {
+      checkLine.replaceChildren("gradient check: not run for a network this large "
+        + "(parameters\u00b2 \u00d7 examples above 10\u2078); make it shallower, narrower "
+        + "or the batch smaller to run it");
     } else {
       checkLine.replaceChildren("gradient check: running\u2026");
-      noteLine.textContent = "";
     }
+    noteLine.textContent = note;
 
     tableBody.replaceChildren();
     r.norms.forEach((v, i) => {
       const size = numberSpan(v === null ? NaN : v);
-      const err = check ? numberSpan(layerErrors[i], false, 2) : h("span", { text: "\u2026" });
+      const spread = numberSpan(r.spreads[i] === null ? NaN : r.spreads[i]);
+      const err = check ? numberSpan(layerErrors[i], false, 2)
+        : h("span", { text: r.checkable ? "\u2026" : "\u2013" });
       tableBody.append(h("tr", { "data-layer": String(i + 1) },
         h("th", { scope: "row", text: i === r.norms.length - 1 ? `${i + 1} (output)` : String(i + 1) }),
-        h("td", {}, size), h("td", {}, err)));
+        h("td", {}, size), h("td", {}, spread), h("td", {}, err)));
     });
 
     const description = `Bars on a logarithmic scale: the size of each layer's error vector, `
       + `layer 1 to ${r.norms.length} (the output layer), for ${settingText(r)}: `
-      + r.norms.map((v) => fmt(v === null ? NaN : v, 3)).join(", ")
+      + numbersText(r.norms)
       + `. The first layer's error is ${fmt(r.shrink === null ? NaN : r.shrink, 3)} times `
       + "the output layer's. "
       + (check ? `Gradient check: largest relative error ${fmt(check.rel_error, 2)} per `
         + `parameter array, ${fmt(check.rel_error_overall, 2)} over the whole gradient.`
-        : "Gradient check: running.");
+        : r.checkable ? "Gradient check: running." : "Gradient check: not run at this size.");
     caption.textContent = description;
     bars.svg.setAttribute("aria-label", description);
+    const spreadDescription = "Bars on a logarithmic scale: the spread (standard deviation "
+      + "over the examples and units) of each layer's output, layer 1 to "
+      + `${r.spreads.length} (the output layer): ${numbersText(r.spreads)}.`;
+    spreadCaption.textContent = spreadDescription;
+    spreadBars.svg.setAttribute("aria-label", spreadDescription);
     scheduleCheck(r);
   }
   for (const trait of ["controls", "result"]) model.on(`change:${trait}`, draw);

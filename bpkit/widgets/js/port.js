@@ -311,6 +311,163 @@ class ReLU {
 
 const ACTIVATION_LAYERS = { sigmoid: Sigmoid, tanh: Tanh, relu: ReLU };
 
+// Helper: numpy's sum of a contiguous run of float64 numbers (numpy.add.reduce over a row,
+// or over a whole C-ordered array): pairwise summation, 8 running sums in blocks of up to
+// 128 numbers, halves of longer runs summed separately (numpy's pairwise_sum), started from 0.
+function pairwiseSum(a, start = 0, n = a.length - start) {
+  if (n < 8) {
+    let s = 0.0;
+    for (let i = 0; i < n; i++) s += a[start + i];
+    return s;
+  }
+  if (n <= 128) {
+    const r = a.slice(start, start + 8);
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] += a[start + i + j];
+    let s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) s += a[start + i];
+    return s;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
+}
+
+// Helper: numpy's sum of a matrix (an array of rows) along `axis`, keeping it as a row
+// (axis 0: the column sums, the rows added one after another, as numpy adds them) or as a
+// column of single numbers (axis 1: each row's pairwise sum).
+function axisSum(a, axis) {
+  if (axis === 1) return a.map((row) => [pairwiseSum(row)]);
+  const s = a[0].map(() => 0.0);
+  for (const row of a) for (let j = 0; j < row.length; j++) s[j] += row[j];
+  return [s];
+}
+
+// Helper: the element of a kept-dims reduction (a row [[...]] or a column [[.], [.]]) that
+// lines up with element (n, j) of the matrix, as numpy broadcasts it.
+function at(r, n, j) {
+  return r.length === 1 ? r[0][r[0].length === 1 ? 0 : j] : r[n][0];
+}
+
+// Helper: numpy.mean and numpy.var along `axis` with keepdims: the sum divided by the count;
+// the variance from the squared deviations (z - mean)^2, summed, divided by the count.
+function axisMeanVar(z, axis) {
+  const m = axis === 0 ? z.length : z[0].length;
+  const mean = axisSum(z, axis).map((row) => row.map((v) => v / m));
+  const sq = z.map((row, n) => row.map((v, j) => {
+    const d = v - at(mean, n, j);
+    return d * d;
+  }));
+  const variance = axisSum(sq, axis).map((row) => row.map((v) => v / m));
+  return { mean, variance };
+}
+
+// Helper: numpy.std of a whole matrix (bpkit.widgets.depth.layer_values takes it): the root
+// of the mean squared deviation from the mean, every number of the matrix counted, the sums
+// pairwise over the numbers in row order.
+function matrixStd(a) {
+  const flat = [].concat(...a);
+  const mean = pairwiseSum(flat) / flat.length;
+  const sq = flat.map((v) => (v - mean) * (v - mean));
+  return Math.sqrt(pairwiseSum(sq) / flat.length);
+}
+
+// Mirrors bpkit.layers._Normalize: standardise z along `axis` (0: each unit over the batch;
+// 1: each example over its units), z_hat = (z - mean) / sqrt(var + eps), then
+// y = z_hat * scale + shift (scale and shift (n,), starting at 1 and 0). Backward, the
+// compact form: dz_hat = dy * scale, dscale = sum_n dy z_hat, dshift = sum_n dy, and
+// dz = (M dz_hat - sum dz_hat - z_hat sum(dz_hat z_hat)) * (inv_std / M), sums along `axis`.
+class Normalize {
+  constructor(n, axis, eps = 1e-5) {
+    this.n = n; this.axis = axis; this.eps = eps;
+    this.params = { scale: new Array(n).fill(1.0), shift: zeros(n) };
+    this.grads = { scale: zeros(n), shift: zeros(n) };
+  }
+  // Mirrors bpkit.layers._Normalize._standardise (mean and var as kept-dims reductions).
+  _standardise(z, mean, variance) {
+    const { scale, shift } = this.params;
+    this.inv_std = variance.map((row) => row.map((v) => 1.0 / Math.sqrt(v + this.eps)));
+    this.z_hat = z.map((row, n) => row.map((v, j) => (v - at(mean, n, j)) * at(this.inv_std, n, j)));
+    return this.z_hat.map((row) => row.map((v, j) => v * scale[j] + shift[j]));
+  }
+  // Mirrors bpkit.layers._Normalize._backward_params: fills grads, returns dz_hat.
+  _backwardParams(dy) {
+    const { scale } = this.params;
+    const g = axisSum(dy.map((row, n) => row.map((d, j) => d * this.z_hat[n][j])), 0)[0];
+    const s = axisSum(dy, 0)[0];
+    for (let j = 0; j < this.n; j++) { this.grads.scale[j] = g[j]; this.grads.shift[j] = s[j]; }
+    return dy.map((row) => row.map((d, j) => d * scale[j]));
+  }
+  // Mirrors bpkit.layers._Normalize._compact.
+  _compact(dzHat) {
+    const zh = this.z_hat, axis = this.axis;
+    const m = axis === 0 ? zh.length : zh[0].length;
+    const total = axisSum(dzHat, axis);
+    const along = axisSum(dzHat.map((row, n) => row.map((d, j) => d * zh[n][j])), axis);
+    return dzHat.map((row, n) => row.map((d, j) => (m * d - at(total, n, j)
+      - zh[n][j] * at(along, n, j)) * (at(this.inv_std, n, j) / m)));
+  }
+}
+
+// Mirrors bpkit.layers.BatchNorm in training mode (what the depth widget runs): each unit
+// standardised with the batch's mean and variance (divisor N, N >= 2), the running
+// statistics moved towards them (running <- decay running + (1 - decay) batch value).
+class BatchNorm extends Normalize {
+  constructor(n, { decay = 0.9, eps = 1e-5 } = {}) {
+    super(n, 0, eps);
+    this.decay = decay;
+    this.running_mean = zeros(n);
+    this.running_var = new Array(n).fill(1.0);
+  }
+  forward(z) {
+    if (z.length < 2) {
+      throw new Error(`BatchNorm(${this.n}) in training mode expected a batch of at least 2 `
+        + `examples, got ${z.length}`);
+    }
+    this.x = z;
+    const { mean, variance } = axisMeanVar(z, 0);
+    for (let j = 0; j < this.n; j++) {
+      this.running_mean[j] *= this.decay;
+      this.running_mean[j] += (1.0 - this.decay) * mean[0][j];
+      this.running_var[j] *= this.decay;
+      this.running_var[j] += (1.0 - this.decay) * variance[0][j];
+    }
+    return this._standardise(z, mean, variance);
+  }
+  backward(dy) { return this._compact(this._backwardParams(dy)); }
+}
+
+// Mirrors bpkit.layers.LayerNorm: each example (row) standardised over its n units.
+class LayerNorm extends Normalize {
+  constructor(n, { eps = 1e-5 } = {}) { super(n, 1, eps); }
+  forward(z) {
+    this.x = z;
+    const { mean, variance } = axisMeanVar(z, 1);
+    return this._standardise(z, mean, variance);
+  }
+  backward(dy) { return this._compact(this._backwardParams(dy)); }
+}
+
+// Mirrors bpkit.layers.Residual: y = x + R(x) for a branch R (a Sequential) that keeps the
+// shape; backward dx = dy + R's backward of dy. params and grads are the branch's own
+// arrays, under its names ("0.W", ...).
+class Residual {
+  constructor(inner) {
+    this.inner = inner;
+    this.params = inner.params;
+    this.grads = inner.grads;
+  }
+  forward(x) {
+    this.x = x;
+    const r = this.inner.forward(x);
+    return x.map((row, n) => row.map((v, j) => v + r[n][j]));
+  }
+  backward(dy) {
+    const dx = this.inner.backward(dy);
+    return dy.map((row, n) => row.map((d, j) => d + dx[n][j]));
+  }
+}
+
 // ------------------------------------------------------------------- bpkit.model
 
 // Mirrors bpkit.model.Sequential: layers applied in order; params and grads keyed

@@ -30,7 +30,6 @@ chapter's own settings (50 sigmoid layers, each switch) agree to 1e-12 relative.
 
 import json
 import math
-import time
 from functools import partial
 
 import numpy as np
@@ -264,18 +263,15 @@ def test_a_wrong_port_is_caught(js):
     assert broken == network
 
 
-def test_the_largest_check_is_quick_enough(js):
-    """The check the page runs after the controls rest, at the largest setting."""
+def test_the_largest_check_runs(js):
+    """The check the page runs after the controls rest, at the largest setting (its time is
+    measured by benchmarks/widget_latency.py, not here)."""
     c = {"depth": 10, "width": 32, "activation": "sigmoid", "init": "glorot", "seed": 0}
     state = js_compute(js, c)
     state["controls"] = c
-    start = time.perf_counter()
     got = js(f"window.bpkitWidgets.depth.actions.check({json.dumps(state)})")
-    seconds = time.perf_counter() - start
-    print(f"gradient check of the largest network (9,730 parameters) in V8: {seconds:.2f} s; "
-          f"numbers compared in this file: {STATS['numbers']}")
-    assert got["result"]["check"]["rel_error"] > 0
-    assert seconds < 10
+    print(f"numbers compared in this file: {STATS['numbers']}")
+    assert 0 < got["result"]["check"]["rel_error"] < 1e-6
 
 
 # ------------------------------------------------------- Chapter 6: the switches
@@ -439,17 +435,12 @@ def test_the_check_runs_only_where_it_is_cheap(js):
     assert js(f"window.bpkitWidgets.depth.actions.check({json.dumps(state)})") == {}
 
 
-def test_the_largest_general_check_is_quick_enough(js):
+def test_the_largest_general_check_runs(js):
     """Layer norm, residual, one example: the largest checkable network (n_params**2 <= 1e8)."""
     c = {"depth": 9, "width": 32, "activation": "tanh", "init": "glorot", "norm": "layer",
          "residual": True, "batch": 1, "seed": 0}
     state = js_compute(js, c)
     assert state["result"]["checkable"]
     state["controls"] = c
-    start = time.perf_counter()
     got = js(f"window.bpkitWidgets.depth.actions.check({json.dumps(state)})")
-    seconds = time.perf_counter() - start
-    print(f"general gradient check of {state['result']['n_params']} parameters in V8: "
-          f"{seconds:.2f} s")
     assert got["result"]["check"]["rel_error_overall"] < 1e-6
-    assert seconds < 10

@@ -1,0 +1,219 @@
+"""bpkit.autograd.Tensor: every operation's backward against centered differences, broadcasting,
+the reuse and second-call rules, deep graphs, no_grad, bad input, and a network written with
+Tensor against bpkit's layers (to 1e-12)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import bpkit as bp
+from bpkit.autograd import Tensor, no_grad, softmax_cross_entropy, unbroadcast
+from bpkit.gradcheck import numerical_gradient, rel_error
+
+RNG = np.random.default_rng(0)
+
+
+def check_op(f, *arrays, tol=1e-7):
+    """Backward of the scalar f(*tensors) against centered differences, for every input."""
+    tensors = [Tensor(a, requires_grad=True) for a in arrays]
+    out = f(*tensors)
+    out.backward()
+    for a, t in zip(arrays, tensors, strict=True):
+        def scalar():
+            return f(*[Tensor(b) for b in arrays]).item()
+        numeric = numerical_gradient(scalar, a)
+        assert t.grad.shape == a.shape
+        assert rel_error(t.grad, numeric) < tol, (f, rel_error(t.grad, numeric))
+
+
+def r(*shape, positive=False):
+    x = RNG.standard_normal(shape)
+    return np.abs(x) + 0.5 if positive else x
+
+
+W = r(3, 4)  # a fixed weighting, so each test reduces to a scalar that mixes all outputs
+
+
+@pytest.mark.parametrize("name,f,shapes", [
+    ("add", lambda a, b: (a + b) * W, [(3, 4), (3, 4)]),
+    ("sub", lambda a, b: (a - b) * W, [(3, 4), (3, 4)]),
+    ("mul", lambda a, b: a * b * W, [(3, 4), (3, 4)]),
+    ("div", lambda a, b: a / b * W, [(3, 4), "pos(3, 4)"]),
+    ("neg", lambda a: -a * W, [(3, 4)]),
+    ("pow3", lambda a: a ** 3 * W, [(3, 4)]),
+    ("pow-half", lambda a: a ** 0.5 * W, ["pos(3, 4)"]),
+    ("exp", lambda a: a.exp() * W, [(3, 4)]),
+    ("log", lambda a: a.log() * W, ["pos(3, 4)"]),
+    ("tanh", lambda a: a.tanh() * W, [(3, 4)]),
+    ("sigmoid", lambda a: a.sigmoid() * W, [(3, 4)]),
+    ("relu", lambda a: a.relu() * W, [(3, 4)]),
+    ("matmul", lambda a, b: (a @ b) * W, [(3, 5), (5, 4)]),
+    ("transpose", lambda a: a.T * W, [(4, 3)]),
+    ("reshape", lambda a: a.reshape(3, 4) * W, [(2, 6)]),
+    ("getitem", lambda a: a[1:, ::2] * W[1:, :2], [(3, 4)]),
+    ("getitem-repeated", lambda a: a[[0, 0, 2]] * W, [(3, 4)]),
+    ("sum-axis0", lambda a: a.sum(axis=0) * W[0], [(3, 4)]),
+    ("sum-keepdims", lambda a: a.sum(axis=1, keepdims=True) * W, [(3, 4)]),
+    ("mean-axis1", lambda a: a.mean(axis=1) * W[:, 0], [(3, 4)]),
+    ("mean-all", lambda a: a.mean() * 3.0, [(3, 4)]),
+    ("bcast-row", lambda a, b: (a + b) * W, [(3, 4), (4,)]),
+    ("bcast-col", lambda a, b: (a * b) * W, [(3, 4), (3, 1)]),
+    ("bcast-both", lambda a, b: (a - b) * W, [(3, 1), (1, 4)]),
+    ("scalar-ops", lambda a: (2.0 - a / 3.0 + 1.0) * 2.0 * W, [(3, 4)]),
+    ("reuse", lambda a: a * a.sigmoid() * W + a, [(3, 4)]),
+])
+def test_each_operation_matches_centered_differences(name, f, shapes):
+    arrays = [r(*eval(s[3:]), positive=True) if isinstance(s, str) else r(*s) for s in shapes]
+    check_op(lambda *t: f(*t).sum(), *arrays)
+
+
+def test_softmax_cross_entropy_matches_bpkit_and_centered_differences():
+    z, labels = r(6, 4), RNG.integers(0, 4, 6)
+    check_op(lambda t: softmax_cross_entropy(t, labels), z)
+    loss = bp.SoftmaxCrossEntropy()
+    assert softmax_cross_entropy(Tensor(z), labels).item() == pytest.approx(
+        loss.forward(z, labels), rel=1e-14)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3), st.data())
+def test_broadcasting_sums_over_the_stretched_axes(shape, data):
+    """An operand broadcast against a bigger one gets the gradient summed back to its shape."""
+    shape = tuple(shape)
+    small = tuple(data.draw(st.sampled_from([1, n])) for n in shape)
+    small = small[data.draw(st.integers(0, len(small))):]  # drop some leading axes
+    a, b = r(*shape), r(*small) if small else np.asarray(RNG.standard_normal())
+    weight = r(*shape)
+    check_op(lambda x, y: ((x * y) * weight).sum(), a, b)
+
+
+def test_unbroadcast_by_hand():
+    g = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(unbroadcast(g, (3,)), [3.0, 5.0, 7.0])
+    np.testing.assert_array_equal(unbroadcast(g, (2, 1)), [[3.0], [12.0]])
+    np.testing.assert_array_equal(unbroadcast(g, ()), 15.0)
+
+
+def test_a_tensor_used_twice_receives_both_gradients():
+    x = Tensor(3.0, requires_grad=True)
+    y = x * x + x  # dy/dx = 2x + 1 = 7
+    y.backward()
+    assert x.grad == 7.0
+
+
+def test_second_backward_accumulates_in_leaves_and_zero_grad_resets():
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, -4.0])
+    y.backward()  # PyTorch's rule: leaves accumulate
+    np.testing.assert_array_equal(x.grad, [4.0, -8.0])
+    x.zero_grad()
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, -4.0])
+
+
+def test_intermediate_gradients_are_recomputed_not_accumulated():
+    x = Tensor(2.0, requires_grad=True)
+    h = x * 3.0
+    y = h * h
+    y.backward()
+    y.backward()
+    assert h.grad == 2 * 6.0  # dy/dh = 2h, from this call only
+    assert x.grad == 2 * 36.0
+
+
+def test_a_graph_of_100000_nodes_backpropagates_without_recursion():
+    x = Tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + 0.0  # two nodes per step; the gradient stays 1
+    assert len(y.topological_order()) > 100_000
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_no_grad_builds_no_graph():
+    w = Tensor(r(3), requires_grad=True)
+    with no_grad():
+        y = (w * 2.0).sum()
+    assert not y.requires_grad and y.parents == ()
+    with pytest.raises(RuntimeError, match="does not require a gradient"):
+        y.backward()
+    z = (w * 2.0).sum()  # recording again after the block
+    z.backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 2.0, 2.0])
+
+
+def test_inputs_without_requires_grad_get_no_gradient():
+    x, w = Tensor(r(5, 3)), Tensor(r(3, 2), requires_grad=True)
+    (x @ w).sum().backward()
+    assert x.grad is None and w.grad.shape == (3, 2)
+
+
+def test_float32_stays_float32():
+    x = Tensor(r(4, 3).astype(np.float32), requires_grad=True)
+    w = Tensor(r(3, 2).astype(np.float32), requires_grad=True)
+    loss = softmax_cross_entropy(((x @ w) * 2.0 + 1.0).tanh() / 3.0, [0, 1, 1, 0])
+    loss.backward()
+    assert loss.dtype == np.float32 and x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("f,message", [
+    (lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3))), r"\(N, K\) @ \(K, M\), got \(2, 3\) @ \(2, 3\)"),
+    (lambda: Tensor([1.0, -1.0]).log(), "<= 0"),
+    (lambda: Tensor([1.0, 0.0]).__rtruediv__(1.0), "zero entry"),
+    (lambda: Tensor([-1.0]) ** 0.5, "fractional power"),
+    (lambda: Tensor(["a"]), "expected numbers"),
+    (lambda: softmax_cross_entropy(Tensor(np.ones((2, 3))), [0, 3]), r"0\.\.2"),
+    (lambda: softmax_cross_entropy(Tensor(np.ones((2, 3))), [0.0, 1.0]), "must be 2 integers"),
+    (lambda: Tensor(np.ones(3), requires_grad=True).backward(), r"shape \(3,\)"),
+])
+def test_bad_input_is_refused_with_a_message(f, message):
+    with pytest.raises((ValueError, TypeError, ZeroDivisionError), match=message):
+        f()
+
+
+def mlp_pair(sizes, activation, seed):
+    """The same network twice: bpkit's layers, and the list of Tensors of its weights."""
+    layer = {"relu": bp.ReLU, "tanh": bp.Tanh, "sigmoid": bp.Sigmoid}[activation]
+    rng = np.random.default_rng(seed)
+    layers = []
+    for k, (i, o) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        lin = bp.Linear(i, o, rng=rng)
+        lin.params["b"][...] = rng.standard_normal(o) * 0.1
+        layers.append(lin)
+        if k < len(sizes) - 2:
+            layers.append(layer())
+    model = bp.Sequential(*layers)
+    tensors = [(Tensor(lin.params["W"].copy(), requires_grad=True),
+                Tensor(lin.params["b"].copy(), requires_grad=True)) for lin in layers[::2]]
+    return model, tensors
+
+
+def tensor_forward(tensors, x, activation):
+    a = Tensor(x)
+    for k, (w, b) in enumerate(tensors):
+        a = a @ w.T + b  # bpkit.Linear: z = x W^T + b
+        if k < len(tensors) - 1:
+            a = getattr(a, activation)()
+    return a
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_network_written_with_tensor_matches_bpkit_layers(activation, seed):
+    sizes = (6, 8, 7, 4)
+    model, tensors = mlp_pair(sizes, activation, seed)
+    rng = np.random.default_rng(100 + seed)
+    x, labels = rng.standard_normal((10, sizes[0])), rng.integers(0, sizes[-1], 10)
+    loss = bp.SoftmaxCrossEntropy()
+    value = loss.forward(model.forward(x), labels)
+    model.backward(loss.backward())
+    out = softmax_cross_entropy(tensor_forward(tensors, x, activation), labels)
+    out.backward()
+    assert out.item() == pytest.approx(value, rel=1e-12)
+    for lin, (w, b) in zip(model.layers[::2], tensors, strict=True):
+        assert rel_error(w.grad, lin.grads["W"]) < 1e-12
+        assert rel_error(b.grad, lin.grads["b"]) < 1e-12

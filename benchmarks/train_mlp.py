@@ -217,8 +217,8 @@ def time_epochs(x, y, batch, repeats):
 
     The machine's speed drifts over seconds (other tenants, clock frequency), so the
     NumPy contenders (floor, bpkit, NumPy loop, autograd) take turns chunk by chunk: each
-    of their epochs spans the same stretch of time, in each possible order in turn. Their ratio to the floor is the
-    median over every chunk of every round of
+    of their epochs spans the same stretch of time, in each possible order in turn. Their
+    ratio to the floor is the median over every chunk of every round of
     (the contender's time on that chunk) / (the floor's time on the same chunk, run next
     to it): a burst of noise spoils a few chunks, not the figure. PyTorch and
     scikit-learn run whole epochs in the same rounds, after a pause (their thread pools

@@ -161,7 +161,8 @@ def test_float32_stays_float32():
 
 
 @pytest.mark.parametrize("f,message", [
-    (lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3))), r"\(N, K\) @ \(K, M\), got \(2, 3\) @ \(2, 3\)"),
+    (lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3))),
+     r"\(N, K\) @ \(K, M\), got \(2, 3\) @ \(2, 3\)"),
     (lambda: Tensor([1.0, -1.0]).log(), "<= 0"),
     (lambda: Tensor([1.0, 0.0]).__rtruediv__(1.0), "zero entry"),
     (lambda: Tensor([-1.0]) ** 0.5, "fractional power"),

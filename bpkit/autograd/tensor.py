@@ -209,7 +209,8 @@ class Tensor:
             grad = np.ones_like(self.data)
         grad = _as_array(grad, self.data.dtype)
         if grad.shape != self.shape:
-            raise ValueError(f"backward(grad): grad has shape {grad.shape}, the tensor {self.shape}")
+            raise ValueError(f"backward(grad): grad has shape {grad.shape}, the tensor "
+                             f"{self.shape}")
         order = self.topological_order()
         for node in order:  # intermediate gradients belong to one call; leaves accumulate
             if not node.is_leaf:
@@ -291,7 +292,8 @@ class Tensor:
         :math:`\bar B = A^\top \bar Y`, each computed only if that operand needs it."""
         other = self._operand(other)
         if self.ndim != 2 or other.ndim != 2 or self.shape[1] != other.shape[0]:
-            raise ValueError(f"Tensor @: expected (N, K) @ (K, M), got {self.shape} @ {other.shape}")
+            raise ValueError(f"Tensor @: expected (N, K) @ (K, M), got {self.shape} @ "
+                             f"{other.shape}")
 
         def backward_fn(g):
             return (g @ other.data.T if self.requires_grad else None,
@@ -401,7 +403,8 @@ def softmax_cross_entropy(logits: Tensor, labels) -> Tensor:
         logits = Tensor(logits)
     labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
     if logits.ndim != 2:
-        raise ValueError(f"softmax_cross_entropy: logits must have shape (N, K), got {logits.shape}")
+        raise ValueError(f"softmax_cross_entropy: logits must have shape (N, K), got "
+                         f"{logits.shape}")
     n, k = logits.shape
     if labels.shape != (n,) or labels.dtype.kind not in "iu":
         raise ValueError(f"softmax_cross_entropy: labels must be {n} integers, got shape "

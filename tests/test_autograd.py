@@ -218,3 +218,97 @@ def test_a_network_written_with_tensor_matches_bpkit_layers(activation, seed):
     for lin, (w, b) in zip(model.layers[::2], tensors, strict=True):
         assert rel_error(w.grad, lin.grads["W"]) < 1e-12
         assert rel_error(b.grad, lin.grads["b"]) < 1e-12
+
+
+# ------------------------------------------------------------- forward mode, checkpointing
+
+def test_forward_and_reverse_mode_give_the_same_jacobian():
+    from bpkit.autograd import jacobian_forward, jacobian_reverse
+    a = r(3, 4)
+
+    def f(x):  # 4 inputs -> 3 outputs, through a matrix product and two nonlinearities
+        return (a @ ((x * x).tanh() * 2.0 + x.sigmoid()).reshape(4, 1)).reshape(3)
+    x = r(4)
+    jf = jacobian_forward(lambda d: a @ ((d * d).tanh() * 2.0 + d.sigmoid()), x)
+    jr = jacobian_reverse(f, x)
+    assert jf.shape == jr.shape == (3, 4)
+    assert rel_error(jf, jr) < 1e-12
+    numeric = np.stack([numerical_gradient(lambda i=i: f(Tensor(x)).data[i], x)
+                        for i in range(3)])
+    assert rel_error(jr, numeric) < 1e-8
+
+
+def test_dual_numbers_by_hand():
+    from bpkit.autograd import Dual, jvp
+    y = Dual(3.0, 1.0) * Dual(3.0, 1.0) + 1.0  # x^2 + 1 at 3: value 10, slope 6
+    assert (y.value, y.tangent) == (10.0, 6.0)
+    value, tangent = jvp(lambda d: (d.exp() / d).log(), 2.0, 1.0)  # log(e^x / x) = x - log x
+    assert value == pytest.approx(2.0 - np.log(2.0), rel=1e-15)
+    assert tangent == pytest.approx(1.0 - 1 / 2.0, rel=1e-15)
+
+
+def deep_stack(depth, width, seed=0):
+    rng = np.random.default_rng(seed)
+    return [Tensor(rng.standard_normal((width, width)) / np.sqrt(width), requires_grad=True)
+            for _ in range(depth)]
+
+
+def test_checkpointed_stack_gives_exactly_the_plain_gradients():
+    from bpkit.autograd import checkpoint
+    weights = deep_stack(12, 6)
+    x = r(5, 6)
+
+    def segment(ws):
+        def run(a):
+            for w in ws:
+                a = (a @ w).tanh()
+            return a
+        return run
+
+    plain = segment(weights)(Tensor(x)).sum()
+    plain.backward()
+    expected = [w.grad.copy() for w in weights]
+    for w in weights:
+        w.zero_grad()
+    a = Tensor(x)
+    for k in range(0, 12, 4):  # three segments of four layers
+        a = checkpoint(segment(weights[k:k + 4]), a, weights[k:k + 4])
+    # only the segments' outputs are kept: 3 checkpoint nodes + the input + 12 weights
+    assert len(a.topological_order()) == 1 + 12 + 3
+    a.sum().backward()
+    for w, g in zip(weights, expected, strict=True):
+        np.testing.assert_array_equal(w.grad, g)
+
+
+def test_checkpoint_refuses_what_is_not_a_tensor():
+    from bpkit.autograd import checkpoint
+    with pytest.raises(TypeError, match="x must be a Tensor, got ndarray"):
+        checkpoint(lambda a: a, np.ones(3))
+
+
+def test_draw_graph_places_leaves_first_and_shows_values_and_gradients():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bpkit.autograd.draw import draw_graph, graph_layout
+    x, y = Tensor(2.0, requires_grad=True, label="x"), Tensor(3.0, requires_grad=True, label="y")
+    f = x * y + x
+    f.backward()
+    layout = graph_layout(f)
+    assert layout[id(x)][0] == 0 and layout[id(f)][0] == 2
+    ax = draw_graph(f)
+    texts = [t.get_text() for t in ax.texts]
+    assert "x\nvalue 2\ngrad 4" in texts and "y\nvalue 3\ngrad 2" in texts
+    assert "+\nvalue 8\ngrad 1" in texts
+    plt.close("all")
+
+
+def test_numpy_arrays_on_the_left_hand_over_to_tensor():
+    w = Tensor(r(3, 2), requires_grad=True)
+    a = r(4, 3)
+    y = a @ w
+    z = (np.ones(2) * y + np.ones(2)).sum()
+    assert isinstance(y, Tensor) and isinstance(z, Tensor)
+    z.backward()
+    np.testing.assert_allclose(w.grad, a.sum(axis=0)[:, None] * np.ones((1, 2)), rtol=1e-14)

@@ -105,6 +105,8 @@ class Tensor:
         A name, shown by :func:`bpkit.autograd.draw_graph`.
     """
 
+    __array_ufunc__ = None  # ``array * tensor``: NumPy hands over to Tensor's __rmul__
+
     def __init__(self, data, requires_grad: bool = False, label: str = ""):
         self.data = _as_array(data)
         self.requires_grad = bool(requires_grad)
@@ -299,6 +301,9 @@ class Tensor:
             return (g @ other.data.T if self.requires_grad else None,
                     self.data.T @ g if other.requires_grad else None)
         return Tensor._result(self.data @ other.data, (self, other), "@", backward_fn)
+
+    def __rmatmul__(self, other) -> Tensor:
+        return self._operand(other) @ self
 
     # ---------------------------------------------------------------------- reductions
 

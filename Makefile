@@ -118,7 +118,7 @@ bench: venv
 TORCH := torch==2.13.0
 torch-check: venv
 	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python benchmarks/autograd_vs_pytorch.py
+	$(BIN)/python benchmarks/autograd_vs_pytorch.py --out benchmarks/results/autograd_vs_pytorch.txt
 
 student: venv
 	$(BIN)/python tools/student_release.py $(NOTEBOOKS) --out _build/student

@@ -5,13 +5,16 @@ For several small networks (float64), the loss and every parameter's gradient fr
 error is printed (``bpkit.gradcheck.rel_error``). Also the broadcasting rule: a bias added to
 a batch, in both.
 
-Run: ``make torch-check`` (installs PyTorch's CPU build into .venv first), or
-``python benchmarks/autograd_vs_pytorch.py`` where torch is installed. Not part of
+Run: ``make torch-check`` (installs PyTorch's CPU build into .venv first, and records the
+report in ``benchmarks/results/autograd_vs_pytorch.txt``, which Chapter 8 prints), or
+``python benchmarks/autograd_vs_pytorch.py [--out FILE]`` where torch is installed. Not part of
 ``make test``: PyTorch is not a dependency of the book.
 """
 
 from __future__ import annotations
 
+import argparse
+import platform
 import sys
 
 import numpy as np
@@ -62,21 +65,29 @@ def compare(torch, sizes, activation, seed, n=32):
     return max(errors)
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", help="also write the report to this file")
+    args = parser.parse_args(argv)
     try:
         import torch
     except ImportError:
         print("PyTorch is not installed: run `make torch-check`, which installs it into .venv.")
         return 1
-    print(f"bpkit.autograd against torch {torch.__version__} (float64); largest relative error "
-          "over the loss and every parameter's gradient:")
+    lines = [f"bpkit.autograd against torch {torch.__version__} (float64, NumPy {np.__version__}, "
+             f"Python {platform.python_version()}); largest relative error over the loss and "
+             "every parameter's gradient:"]
     worst = 0.0
     for name, sizes, activation, seed in networks():
         error = compare(torch, sizes, activation, seed)
         worst = max(worst, error)
-        print(f"  {name:<28} {error:.1e}")
+        lines.append(f"  {name:<28} {error:.1e}")
     verdict = "agree" if worst < TOLERANCE else "DISAGREE"
-    print(f"worst {worst:.1e} (tolerance {TOLERANCE:g}): {verdict}")
+    lines.append(f"worst {worst:.1e} (tolerance {TOLERANCE:g}): {verdict}")
+    print("\n".join(lines))
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write("\n".join(lines) + "\n")
     return 0 if worst < TOLERANCE else 1
 
 

@@ -312,3 +312,52 @@ def test_numpy_arrays_on_the_left_hand_over_to_tensor():
     assert isinstance(y, Tensor) and isinstance(z, Tensor)
     z.backward()
     np.testing.assert_allclose(w.grad, a.sum(axis=0)[:, None] * np.ones((1, 2)), rtol=1e-14)
+
+
+UNARY = {
+    "neg": lambda a: -a, "exp": lambda a: a.exp(), "log": lambda a: (a * a + 0.5).log(),
+    "tanh": lambda a: a.tanh(), "sigmoid": lambda a: a.sigmoid(),
+    "relu": lambda a: (a + 0.01).relu(), "pow": lambda a: a ** 3,
+    "transpose": lambda a: a.T, "reshape": lambda a: a.reshape(-1),
+    "getitem": lambda a: a[..., ::2], "sum": lambda a: a.sum(axis=-1),
+    "mean": lambda a: a.mean(axis=0, keepdims=True),
+}
+BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+          "div": lambda a, b: a / (b * b + 0.5)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(UNARY)), st.lists(st.integers(1, 5), min_size=1, max_size=3),
+       st.integers(0, 2**32 - 1))
+def test_every_unary_operation_on_generated_shapes(name, shape, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape)
+    weight = rng.standard_normal(UNARY[name](Tensor(a)).shape)
+    # ReLU's kink: keep entries away from -0.01, where the centered difference straddles it
+    a[np.abs(a + 0.01) < 1e-3] += 0.1
+    check_op(lambda t: (UNARY[name](t) * weight).sum(), a)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(BINARY)), st.lists(st.integers(1, 4), min_size=1, max_size=3),
+       st.data(), st.integers(0, 2**32 - 1))
+def test_every_binary_operation_on_generated_broadcast_shapes(name, shape, data, seed):
+    rng = np.random.default_rng(seed)
+    other = [data.draw(st.sampled_from([1, n])) for n in shape]
+    other = other[data.draw(st.integers(0, len(shape))):]
+    a, b = rng.standard_normal(shape), rng.standard_normal(other)
+    swap = data.draw(st.booleans())  # the broadcast operand on either side
+    weight = rng.standard_normal(shape)
+    if swap:
+        check_op(lambda x, y: (BINARY[name](y, x) * weight).sum(), a, b)
+    else:
+        check_op(lambda x, y: (BINARY[name](x, y) * weight).sum(), a, b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_matmul_on_generated_shapes(n, k, m, seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((n, k)), rng.standard_normal((k, m))
+    weight = rng.standard_normal((n, m))
+    check_op(lambda x, y: ((x @ y) * weight).sum(), a, b)

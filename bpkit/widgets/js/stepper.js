@@ -110,7 +110,7 @@ function render({ model, el }) {
     s("text", { x: STEPPER_W / 2, y: 16, "text-anchor": "middle", class: "bpw-title",
       text: STEPPER_EXPRESSIONS[name].formula }, svg);
     s("text", { x: STEPPER_W / 2, y: STEPPER_H - 6, "text-anchor": "middle",
-      text: "g = \u2202f/\u2202node, revealed from f back to the inputs" }, svg);
+      text: "u\u0304 = \u2202f/\u2202u for each node u, from f back to the inputs" }, svg);
     const edgeLayer = s("g", {}, svg);
     const nodeLayer = s("g", {}, svg);
     const views = { nodes: {}, edges: [] };
@@ -156,12 +156,12 @@ function render({ model, el }) {
     for (const [label, v] of Object.entries(drawn.views.nodes)) {
       setNumber(v.value, r.values[label]);
       if (revealed.has(label)) {
-        v.grad.textContent = `g ${fmtSigned(r.grads[label])}`;
+        v.grad.textContent = `${label}\u0304 ${fmtSigned(r.grads[label])}`;
         v.grad.dataset.exact = String(r.grads[label]);
         v.rect.setAttribute("stroke", label === latest ? ACCENT : POSITIVE);
         v.rect.setAttribute("stroke-width", label === latest ? 3.5 : 2);
       } else {
-        v.grad.textContent = "g ?";
+        v.grad.textContent = `${label}\u0304 ?`;
         delete v.grad.dataset.exact;
         v.rect.removeAttribute("stroke");
         v.rect.removeAttribute("stroke-width");
@@ -175,8 +175,8 @@ function render({ model, el }) {
     }
     const n = backwardOrder.length;
     status.textContent = c.step === 0
-      ? `Step 0 of ${n}: no gradient yet. Step starts at f, where g = 1.`
-      : `Step ${c.step} of ${n}: g of ${latest} is complete`
+      ? `Step 0 of ${n}: no gradient yet. Step starts at f, where f\u0304 = 1.`
+      : `Step ${c.step} of ${n}: the gradient of ${latest} is complete`
         + (c.step < n ? "; it is passed on to its parents." : "; the backward pass is done.");
     const shown = backwardOrder.slice(0, c.step)
       .map((k) => `\u2202f/\u2202${k} = ${fmt(r.grads[k])}`).join(", ");

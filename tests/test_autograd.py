@@ -8,7 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bpkit as bp
-from bpkit.autograd import Tensor, no_grad, softmax_cross_entropy, unbroadcast
+from bpkit.autograd import (
+    Tensor,
+    checkpoint,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    softmax_cross_entropy,
+    unbroadcast,
+)
 from bpkit.gradcheck import numerical_gradient, rel_error
 
 RNG = np.random.default_rng(0)
@@ -361,3 +369,44 @@ def test_matmul_on_generated_shapes(n, k, m, seed):
     a, b = rng.standard_normal((n, k)), rng.standard_normal((k, m))
     weight = rng.standard_normal((n, m))
     check_op(lambda x, y: ((x @ y) * weight).sum(), a, b)
+
+
+# ------------------------------------------------- found while writing Chapter 8
+
+def test_no_two_leaves_share_a_gradient_array_and_each_can_be_changed_in_place():
+    """a + b hands the same array to both parents, sum a read-only broadcast view: each leaf
+    must own a writeable gradient (clipping or an optimizer changes it in place)."""
+    a, b = Tensor(np.ones(3), requires_grad=True), Tensor(np.full(3, 2.0), requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad, b.grad)
+    assert a.grad.flags.writeable and b.grad.flags.writeable
+    a.grad *= 0.5  # in place, as clip_grad_norm does
+    np.testing.assert_array_equal(b.grad, np.ones(3))
+    np.testing.assert_array_equal(a.grad, np.full(3, 0.5))
+    seed = np.array([1.0, 2.0, 3.0])
+    a.zero_grad()
+    a.backward(seed)  # a leaf as the output: it must not keep the caller's array either
+    a.grad += 1.0
+    np.testing.assert_array_equal(seed, [1.0, 2.0, 3.0])
+
+
+def test_checkpoint_backward_works_inside_no_grad():
+    """The segment is recomputed with the graph recorded even if backward() is called under
+    no_grad (as PyTorch allows), and gives the plain graph's gradients."""
+    rng = np.random.default_rng(5)
+    w = Tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    x = rng.standard_normal((2, 3))
+
+    def segment(t):
+        return (t @ w).tanh()
+
+    (segment(Tensor(x)) * 2.0).sum().backward()
+    plain = w.grad.copy()
+    w.zero_grad()
+    y = (checkpoint(segment, Tensor(x), [w]) * 2.0).sum()
+    with no_grad():
+        y.backward()
+        assert not is_grad_enabled()
+    np.testing.assert_allclose(w.grad, plain, rtol=1e-14)
+    with no_grad(), enable_grad():
+        assert is_grad_enabled()

@@ -12,7 +12,15 @@ Apart from ``draw``, this package imports only NumPy, like bpkit's core.
 
 from .checkpoint import checkpoint
 from .forward import Dual, jacobian_forward, jacobian_reverse, jvp
-from .tensor import Tensor, is_grad_enabled, no_grad, softmax_cross_entropy, unbroadcast
+from .tensor import (
+    Tensor,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    softmax_cross_entropy,
+    unbroadcast,
+)
 
-__all__ = ["Tensor", "is_grad_enabled", "no_grad", "softmax_cross_entropy", "unbroadcast",
+__all__ = ["Tensor", "is_grad_enabled", "no_grad", "enable_grad", "softmax_cross_entropy",
+           "unbroadcast",
            "Dual", "jvp", "jacobian_forward", "jacobian_reverse", "checkpoint"]

@@ -12,7 +12,7 @@ more forward pass.
 
 from __future__ import annotations
 
-from .tensor import Tensor, no_grad
+from .tensor import Tensor, enable_grad, no_grad
 
 __all__ = ["checkpoint"]
 
@@ -36,7 +36,8 @@ def checkpoint(fn, x: Tensor, params=()) -> Tensor:
 
     def backward_fn(g):
         again = Tensor(x.data, requires_grad=x.requires_grad)
-        y_again = fn(again)  # recorded this time; the weights' gradients accumulate below
+        with enable_grad():  # recorded this time, even if backward() runs under no_grad
+            y_again = fn(again)  # the weights' gradients accumulate below
         y_again.backward(g)
         return (again.grad,) + (None,) * len(params)
     return Tensor._result(y.data, (x, *params), "checkpoint", backward_fn)

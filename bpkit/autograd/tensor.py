@@ -36,7 +36,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["Tensor", "no_grad", "is_grad_enabled", "unbroadcast", "softmax_cross_entropy"]
+__all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "unbroadcast",
+           "softmax_cross_entropy"]
 
 _grad_enabled = True
 
@@ -47,17 +48,30 @@ def is_grad_enabled() -> bool:
 
 
 @contextlib.contextmanager
+def _grad_mode(enabled: bool):
+    global _grad_enabled
+    before, _grad_enabled = _grad_enabled, enabled
+    try:
+        yield
+    finally:
+        _grad_enabled = before
+
+
 def no_grad():
     """Within this block operations compute values only: no parents kept, no graph built.
 
     For evaluation and for optimizer updates, where a graph would only cost memory.
     """
-    global _grad_enabled
-    before, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = before
+    return _grad_mode(False)
+
+
+def enable_grad():
+    """Within this block operations record the graph, even inside :func:`no_grad`.
+
+    :func:`~bpkit.autograd.checkpoint` recomputes its segment under it, so that a backward
+    pass started inside ``no_grad`` still finds a graph to go back through.
+    """
+    return _grad_mode(True)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -226,8 +240,17 @@ class Tensor:
                     parent._accumulate(unbroadcast(g, parent.shape))
 
     def _accumulate(self, grad: np.ndarray) -> None:
-        """``self.grad += grad``, written so that no two tensors ever share a gradient array."""
-        self.grad = grad if self.grad is None else self.grad + grad
+        """``self.grad += grad``, written so that no two leaves ever share a gradient array.
+
+        An operation may hand the same array to two parents (``a + b`` gives both ``g``), or a
+        read-only view (``sum`` broadcasts ``g``): a leaf, whose gradient the user reads and
+        may change in place (clipping, an optimizer), takes a copy of its own. Intermediate
+        gradients, which only the engine reads, are kept as they come.
+        """
+        if self.grad is not None:
+            self.grad = self.grad + grad
+        else:
+            self.grad = np.array(grad) if self.is_leaf else grad
 
     # ------------------------------------------------------------ elementwise arithmetic
 

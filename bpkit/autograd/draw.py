@@ -27,7 +27,8 @@ def node_text(node: Tensor) -> str:
 
 
 def graph_layout(root: Tensor) -> dict[int, tuple[int, int]]:
-    """``id(node) -> (column, row)``: column = longest path from a leaf, rows counted per column."""
+    """``id(node) -> (column, row)``: column = longest path from a leaf, rows counted per column
+    (from row 1 in odd columns)."""
     order = root.topological_order()
     column: dict[int, int] = {}
     for node in order:  # parents come first, so their columns are known
@@ -36,8 +37,11 @@ def graph_layout(root: Tensor) -> dict[int, tuple[int, int]]:
     positions = {}
     for node in order:
         c = column[id(node)]
-        positions[id(node)] = (c, rows.get(c, 0))
-        rows[c] = rows.get(c, 0) + 1
+        # operations in odd columns start one row down: a chain of operations zigzags, so
+        # that an edge which skips a column passes between boxes rather than through one
+        first = c % 2 if c else 0
+        positions[id(node)] = (c, rows.get(c, first))
+        rows[c] = rows.get(c, first) + 1
     return positions
 
 
@@ -56,18 +60,22 @@ def draw_graph(root: Tensor, ax=None, title: str = "Computational graph"):
     n_rows = 1 + max(r for _, r in positions.values())
     if ax is None:
         _, ax = plt.subplots(figsize=(min(7.0, 1.9 * n_cols + 0.5), 1.3 * n_rows + 0.8))
-    for node in nodes:
-        x1, y1 = positions[id(node)]
-        for parent in node.parents:
-            x0, y0 = positions[id(parent)]
-            ax.annotate("", xy=(x1 - 0.32, -y1), xytext=(x0 + 0.32, -y0),
-                        arrowprops={"arrowstyle": "->", "color": PALETTE[7], "lw": 1.2})
+    boxes = {}
     for node in nodes:
         x, y = positions[id(node)]
         colour = PALETTE[1] if node.is_leaf else PALETTE[0]
-        ax.text(x, -y, node_text(node), ha="center", va="center", fontsize=13,
-                bbox={"boxstyle": "round", "facecolor": colour, "alpha": 0.35,
-                      "edgecolor": PALETTE[7]})
+        text = ax.text(x, -y, node_text(node), ha="center", va="center", fontsize=13,
+                       bbox={"boxstyle": "round", "facecolor": colour, "alpha": 0.35,
+                             "edgecolor": PALETTE[7]})
+        boxes[id(node)] = text.get_bbox_patch()
+    for node in nodes:  # each arrow from the edge of the parent's box to the edge of the child's
+        x1, y1 = positions[id(node)]
+        for parent in dict.fromkeys(node.parents):  # x * x: one arrow
+            x0, y0 = positions[id(parent)]
+            ax.annotate("", xy=(x1, -y1), xytext=(x0, -y0), zorder=4,
+                        arrowprops={"arrowstyle": "->", "color": PALETTE[7], "lw": 1.2,
+                                    "patchA": boxes[id(parent)], "patchB": boxes[id(node)],
+                                    "shrinkA": 1, "shrinkB": 1})
     ax.set_xlim(-0.6, n_cols - 0.4)
     ax.set_ylim(-n_rows + 0.4, 0.6)
     ax.set_title(title)

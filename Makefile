@@ -21,7 +21,7 @@ NUMERICS := env OPENBLAS_NUM_THREADS=1 NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_I
 	$(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo OPENBLAS_CORETYPE=Haswell)
 
 .PHONY: help venv book test lint unit nbval site browser browser-deps execute lab clean bench student \
-	instructor assignments grade wheel
+	instructor assignments grade wheel torch-check
 
 help:
 	@echo "make book     build the website into _build/html (from the stored notebook outputs)"
@@ -29,6 +29,7 @@ help:
 	@echo "make execute  re-run every notebook top to bottom in a fresh kernel, in place"
 	@echo "make lab      open the notebooks in JupyterLab"
 	@echo "make bench    run the benchmark scripts"
+	@echo "make torch-check  bpkit.autograd's gradients against PyTorch's (installs PyTorch)"
 	@echo "make student  write the student notebooks (solutions removed) into _build/student"
 	@echo "make assignments  the nbgrader course (instructor's source, student release) in _build/course"
 	@echo "make grade SUBMISSIONS=dir  grade dir/<student>/<chapter>.ipynb into _build/grades"
@@ -109,7 +110,15 @@ lab: venv
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) book/
 
 bench: venv
-	for script in $(sort $(wildcard benchmarks/*.py)); do $(BIN)/python $$script || exit 1; done
+	for script in $(sort $(filter-out benchmarks/autograd_vs_pytorch.py,$(wildcard benchmarks/*.py))); do \
+		$(BIN)/python $$script || exit 1; done
+
+# bpkit.autograd's gradients against PyTorch's (float64, to 1e-12). PyTorch's CPU build goes
+# into .venv for this target only; it is not a dependency of the book or of make test.
+TORCH := torch==2.13.0
+torch-check: venv
+	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python benchmarks/autograd_vs_pytorch.py --out benchmarks/results/autograd_vs_pytorch.txt
 
 student: venv
 	$(BIN)/python tools/student_release.py $(NOTEBOOKS) --out _build/student

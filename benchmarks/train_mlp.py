@@ -6,6 +6,8 @@ One epoch of a 784-256-128-10 ReLU MLP, softmax cross-entropy, plain SGD, float3
 - floor:   only the forward and backward matrix products (what any implementation must do);
 - bpkit:   ``Sequential`` + ``SoftmaxCrossEntropy`` + ``SGD`` through ``train_step``;
 - numpy:   a plain hand-written NumPy loop, written the way a tutorial would;
+- autograd: the same network written with ``bpkit.autograd.Tensor`` (Chapter 8), its
+           gradients from ``loss.backward()``; target: at most 1.3 times bpkit's time;
 - pytorch: ``torch.nn`` on the CPU, if torch is installed;
 - sklearn: ``MLPClassifier.partial_fit``, if scikit-learn is installed.
 
@@ -29,6 +31,7 @@ import warnings
 import numpy as np
 
 import bpkit as bp
+from bpkit.autograd import Tensor, no_grad, softmax_cross_entropy
 
 SIZES = (784, 256, 128, 10)
 N_SAMPLES = 20_000
@@ -132,6 +135,31 @@ def numpy_epoch(state, x, y, batch):
             param -= LR * grad
 
 
+def make_autograd():
+    ws, bs = init_weights()
+    return [(Tensor(np.asfortranarray(w), requires_grad=True), Tensor(b, requires_grad=True))
+            for w, b in zip(ws, bs, strict=True)]
+
+
+def autograd_epoch(params, x, y, batch):
+    """The forward pass written with Tensor; backward() does the rest; SGD under no_grad."""
+    for i in range(0, len(x), batch):
+        a = Tensor(x[i:i + batch])
+        for k, (w, b) in enumerate(params):
+            a = a @ w.T + b
+            if k < len(params) - 1:
+                a = a.relu()
+        loss = softmax_cross_entropy(a, y[i:i + batch])
+        for w, b in params:
+            w.zero_grad()
+            b.zero_grad()
+        loss.backward()
+        with no_grad():
+            for w, b in params:
+                w.data -= LR * w.grad
+                b.data -= LR * b.grad
+
+
 def make_torch():
     import torch
 
@@ -187,10 +215,10 @@ def available(module: str) -> bool:
 def time_epochs(x, y, batch, repeats):
     """Median ms per epoch and median ratio to the floor, for every contender.
 
-    The machine's speed drifts over seconds (other tenants, clock frequency), so the three
-    NumPy contenders take turns chunk by chunk: each of their epochs spans the same stretch
-    of time, in each of the six possible orders in turn. Their ratio to the floor is the
-    median over every chunk of every round of
+    The machine's speed drifts over seconds (other tenants, clock frequency), so the
+    NumPy contenders (floor, bpkit, NumPy loop, autograd) take turns chunk by chunk: each
+    of their epochs spans the same stretch of time, in each possible order in turn. Their
+    ratio to the floor is the median over every chunk of every round of
     (the contender's time on that chunk) / (the floor's time on the same chunk, run next
     to it): a burst of noise spoils a few chunks, not the figure. PyTorch and
     scikit-learn run whole epochs in the same rounds, after a pause (their thread pools
@@ -199,7 +227,8 @@ def time_epochs(x, y, batch, repeats):
     """
     own = {"floor": (make_floor(batch, len(x)), floor_epoch),
            "bpkit": (make_bpkit(), bpkit_epoch),
-           "numpy loop": (make_numpy(), numpy_epoch)}
+           "numpy loop": (make_numpy(), numpy_epoch),
+           "autograd": (make_autograd(), autograd_epoch)}
     foreign = {}
     if available("torch"):
         foreign["pytorch (CPU)"] = (make_torch(), torch_epoch)
@@ -211,7 +240,7 @@ def time_epochs(x, y, batch, repeats):
     chunk = batch * max(1, CHUNK_SAMPLES // batch)
     times = {name: [] for name in names + list(foreign)}
     chunk_ratios = {name: [] for name in names}
-    # every order of the three in turn: running just after another contender can help or
+    # every order of the four in turn: running just after another contender can help or
     # hurt (caches, spinning BLAS threads), and no contender should get the better place
     orders = list(itertools.permutations(names))
     n_chunks = -(-len(x) // chunk)
@@ -251,6 +280,9 @@ def print_table(title, results):
     for missing in ("pytorch (CPU)", "scikit-learn"):
         if missing not in results:
             print(f"{missing:<16} {'not installed':>11}")
+    if "autograd" in results:
+        print(f"autograd / bpkit: {results['autograd'][1] / results['bpkit'][1]:.2f} "
+              "(target: at most 1.3)")
     if "pytorch (CPU)" in results:
         print(f"bpkit / pytorch: {results['bpkit'][0] / results['pytorch (CPU)'][0]:.2f}")
 

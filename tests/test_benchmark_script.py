@@ -74,3 +74,18 @@ def test_time_epochs_reports_every_numpy_contender_against_the_floor():
         ms, ratio = results[name]
         assert ms > 0 and math.isfinite(ratio) and ratio > 0
     assert results["floor"][1] == 1.0
+
+
+def test_autograd_contender_trains_exactly_like_bpkit():
+    """The Tensor version of the benchmark network takes the same SGD steps as bpkit's layers."""
+    bench = load_script()
+    x, y = bench.make_data(640, seed=5)
+    model, loss, opt = bench.make_bpkit()
+    params = bench.make_autograd()
+    bench.bpkit_epoch((model, loss, opt), x, y, 128)
+    bench.autograd_epoch(params, x, y, 128)
+    for lin, (w, b) in zip(model.layers[::2], params, strict=True):
+        assert w.data.dtype == np.float32 and w.grad.dtype == np.float32
+        np.testing.assert_allclose(w.data, lin.params["W"], rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(b.data, lin.params["b"], rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(w.grad, lin.grads["W"], rtol=1e-3, atol=1e-6)

@@ -60,7 +60,7 @@ def hidden_call(n, ex, namespace):
 def test_hidden_tests_accept_the_solution_and_reject_the_wrong_answer(n, capsys):
     book, found = chapter_exercises(n)
     wrong = importlib.import_module(f"test_exercises_ch{n}").WRONG_ANSWERS
-    assert sorted(grading.POINTS)[(n - 1) * 4:n * 4] == [ex["id"] for ex in found]
+    assert [k for k in grading.POINTS if k.split(".")[0] == str(n)] == [ex["id"] for ex in found]
     for ex in found:
         hidden_call(n, ex, run_exercise(n, ex["solution"].source, ex))
         with pytest.raises(grading.HiddenTestFailed, match=f"Exercise {ex['id']}, hidden"):
@@ -121,6 +121,8 @@ PASSED_OFF = [
                "    layer = BatchNorm(dz_hat.shape[1])\n"
                "    layer.z_hat, layer.inv_std = z_hat, inv_std\n"
                "    return layer._compact(dz_hat)\n"),
+    (8, "8.2", "def sum_to_shape(grad, shape):\n    return unbroadcast(grad, shape)\n"),
+    (8, "8.3", "def backward_fixed(output):\n    Value.backward(output)\n"),
     (2, "2.1", "def dL_dx1(p, x1, x2, t, f=we.loss):\n"
                "    return (f(p, x1 + 1e-6, x2, t) - f(p, x1 - 1e-6, x2, t)) / 2e-6\n"),
 ]

@@ -154,6 +154,61 @@ function chainState(x, y, z) {
   return result;
 }
 
+// ------------------------------------------------- bpkit.widgets.stepper (Chapter 8)
+
+// Mirrors bpkit.widgets.stepper.EXPRESSIONS: the formula shown, the inputs, and what each
+// inner node computes.
+const STEPPER_EXPRESSIONS = {
+  reuse: { formula: "f = x\u00b7y + x", inputs: ["x", "y"],
+    inner: { m: "x\u00b7y", f: "m + x" } },
+  neuron: { formula: "f = x\u00b7tanh(w\u00b7x + b)", inputs: ["x", "w", "b"],
+    inner: { m: "w\u00b7x", u: "m + b", a: "tanh u", f: "x\u00b7a" } },
+  square: { formula: "f = (x + y)\u00b7(x + y)\u00b7y", inputs: ["x", "y"],
+    inner: { u: "x + y", q: "u\u00b7u", f: "q\u00b7y" } },
+};
+
+// Mirrors bpkit.widgets.stepper.build_expression: the graph of expression `name` at the
+// inputs `c`, nodes in the order they are made, each with its value and [parent, local
+// derivative] pairs as bpkit.engine.Value records them: Value.__mul__ gives (other, self),
+// Value.__add__ gives (1, 1), Value.tanh gives 1 - t t.
+function buildExpression(name, c) {
+  const graph = {};
+  for (const k of STEPPER_EXPRESSIONS[name].inputs) graph[k] = { value: c[k], parents: [] };
+  const v = (k) => graph[k].value;
+  const mul = (a, b) => ({ value: v(a) * v(b), parents: [[a, v(b)], [b, v(a)]] });
+  const add = (a, b) => ({ value: v(a) + v(b), parents: [[a, 1.0], [b, 1.0]] });
+  if (name === "reuse") {
+    graph.m = mul("x", "y");
+    graph.f = add("m", "x");
+  } else if (name === "neuron") {
+    graph.m = mul("w", "x");
+    graph.u = add("m", "b");
+    const t = Math.tanh(v("u"));
+    graph.a = { value: t, parents: [["u", 1 - t * t]] };
+    graph.f = mul("x", "a");
+  } else if (name === "square") {
+    graph.u = add("x", "y");
+    graph.q = mul("u", "u");
+    graph.f = mul("q", "y");
+  } else {
+    throw new Error(`buildExpression: unknown expression ${name}`);
+  }
+  return graph;
+}
+
+// Mirrors bpkit.widgets.stepper.stepper_state: the topological order, every value, every
+// edge with its local derivative, and every gradient (which the widget reveals one node at
+// a time, in reverse topological order).
+function stepperState(name, c) {
+  const graph = buildExpression(name, c);
+  const values = {};
+  for (const k of Object.keys(graph)) values[k] = graph[k].value;
+  const grad = backward(graph, "f");
+  const grads = {};
+  for (const k of Object.keys(graph)) grads[k] = grad[k];
+  return { order: topologicalOrder(graph, "f"), values, edges: edges(graph, "f"), grads };
+}
+
 // ------------------------------------------------------- bpkit.worked_example (2-2-1 net)
 
 const PARAM_NAMES = ["w11", "w12", "b1", "w21", "w22", "b2", "w31", "w32", "b3"];

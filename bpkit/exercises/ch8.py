@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ExerciseError, call_reader, check_close, correct, expect_function
+from . import ExerciseError, call_reader, check_close, correct, exercise_check, expect_function
 
 __all__ = ["Node", "backward_recursive", "jvp_function", "check_softplus",
            "check_sum_to_shape", "check_backward_fixed", "check_jvp_by_hand"]
@@ -24,6 +24,7 @@ __all__ = ["Node", "backward_recursive", "jvp_function", "check_softplus",
 
 # ----------------------------------------------------------------- Exercise 8.1
 
+@exercise_check("8.1")
 def check_softplus(softplus) -> None:
     """``softplus(x)``: a Tensor operation, :math:`\\log(1 + e^x)` entry by entry."""
     from ..autograd import Tensor
@@ -47,7 +48,10 @@ def check_softplus(softplus) -> None:
         call_reader("the backward_fn of softplus", loss.backward)
         slope = 1.0 / (1.0 + np.exp(-data))
         got = x.grad
-        if got is not None and np.shape(got) == shape:
+        if got is None:
+            raise ExerciseError("softplus: x.grad is still None after the backward pass: your "
+                                "backward_fn must return a tuple with x's gradient.")
+        if np.shape(got) == shape:
             if np.allclose(got, slope, rtol=1e-9):
                 raise ExerciseError("softplus: your backward_fn returns the local slope "
                                     "alone; it must multiply it by g, the gradient arriving "
@@ -76,6 +80,7 @@ def _sum_to(grad, shape):
     return out
 
 
+@exercise_check("8.2")
 def check_sum_to_shape(sum_to_shape) -> None:
     """``sum_to_shape(grad, shape)``: the gradient of a broadcast operand of that shape."""
     expect_function("sum_to_shape", sum_to_shape)
@@ -83,8 +88,10 @@ def check_sum_to_shape(sum_to_shape) -> None:
     for grad_shape, shape in _SUM_CASES:
         grad = rng.standard_normal(grad_shape)
         got = call_reader("sum_to_shape", sum_to_shape, grad.copy(), shape)
+        if got is None:
+            raise ExerciseError("sum_to_shape returned None: end the function with a return.")
         want = _sum_to(grad, shape)
-        if got is not None and np.shape(got) == shape and want.size < grad.size:
+        if np.shape(got) == shape and want.size < grad.size:
             stretch = grad.size // want.size
             if np.allclose(np.asarray(got, dtype=float) * stretch, want, rtol=1e-9):
                 raise ExerciseError(f"sum_to_shape(grad of shape {grad_shape}, {shape}): "
@@ -180,6 +187,7 @@ def _reference(output) -> dict:
     return grads
 
 
+@exercise_check("8.3")
 def check_backward_fixed(backward_fixed) -> None:
     """``backward_fixed(output)``: fills ``grad`` of every node (all start at 0)."""
     expect_function("backward_fixed", backward_fixed)
@@ -225,6 +233,7 @@ def _jacobian(x):
                      [np.cos(u) * x[1], np.cos(u) * x[0] + 2 * x[1]]])
 
 
+@exercise_check("8.4")
 def check_jvp_by_hand(jvp_by_hand) -> None:
     """``jvp_by_hand(x, v)``: :math:`J(x)\\,v` for ``ch8.jvp_function``, exactly."""
     expect_function("jvp_by_hand", jvp_by_hand)
@@ -232,9 +241,11 @@ def check_jvp_by_hand(jvp_by_hand) -> None:
     for _ in range(5):
         x, v = rng.uniform(-2, 2, 2), rng.standard_normal(2)
         got = call_reader("jvp_by_hand", jvp_by_hand, x.copy(), v.copy())
+        if got is None:
+            raise ExerciseError("jvp_by_hand returned None: end the function with a return.")
         J = _jacobian(x)
         want = J @ v
-        if got is not None and np.shape(got) == (2,):
+        if np.shape(got) == (2,):
             got_arr = np.asarray(got, dtype=float)
             if np.allclose(got_arr, J.T @ v, rtol=1e-9) and not np.allclose(want, J.T @ v):
                 raise ExerciseError("jvp_by_hand: that is v times the Jacobian from the left, "

@@ -105,7 +105,8 @@ class RNN(_Recurrent):
     second term is cut at chunk starts when truncating), :math:`\delta z_t = \delta h_t
     \odot (1 - h_t^2)`, and the sums over steps :math:`dW_x = \sum_t \delta z_t^\top x_t`,
     :math:`dW_h = \sum_t \delta z_t^\top h_{t-1}`, :math:`db = \sum_t \sum_n \delta z_t`;
-    :math:`dx_t = \delta z_t W_x`.
+    :math:`dx_t = \delta z_t W_x`. After ``backward``, ``grad_h`` ``(N, T + 1, H)`` holds
+    every :math:`\delta h_t` (index 0: the gradient reaching :math:`h_0`, also ``dh0``).
     """
 
     def forward(self, x, h0=None):
@@ -124,16 +125,18 @@ class RNN(_Recurrent):
         dh = self._check_dy(dh)
         self._zero_grads()
         dx = np.empty_like(self.x, dtype=dh.dtype)
+        self.grad_h = np.empty((dh.shape[0], dh.shape[1] + 1, self.n_hidden), dtype=dh.dtype)
         from_next = np.zeros((dh.shape[0], self.n_hidden), dtype=dh.dtype)  # via h_{t+1}
         for t in reversed(range(self.x.shape[1])):
             h_t, h_prev = self.h[:, t + 1], self.h[:, t]
-            dz = (dh[:, t] + from_next) * (1.0 - h_t * h_t)
+            self.grad_h[:, t + 1] = dh[:, t] + from_next  # all of dL/dh_t
+            dz = self.grad_h[:, t + 1] * (1.0 - h_t * h_t)
             self._accumulate(dz, self.x[:, t], h_prev)
             dx[:, t] = dz @ self.params["Wx"]
             from_next = dz @ self.params["Wh"]
             if self._cut(t):
                 from_next = np.zeros_like(from_next)
-        self.dh0 = from_next  # dL/dh_0 (zero if the first chunk was cut)
+        self.dh0 = self.grad_h[:, 0] = from_next  # dL/dh_0 (zero if the first chunk was cut)
         return dx
 
 
@@ -160,6 +163,9 @@ class LSTM(_Recurrent):
     :math:`\delta f = \delta c \odot c_{t-1}`, :math:`\delta g = \delta c \odot i`,
     :math:`\delta o = \delta h \odot \tanh c_t`, each times its nonlinearity's derivative,
     give :math:`\delta z_t`, and the weights' gradients sum over steps as in :class:`RNN`.
+    After ``backward``, ``grad_h`` and ``grad_c`` ``(N, T + 1, H)`` hold every
+    :math:`\delta h_t` and :math:`\delta c_t` (index 0: the gradients reaching the states'
+    starting values).
     """
 
     gates = 4
@@ -198,11 +204,13 @@ class LSTM(_Recurrent):
         dx = np.empty_like(self.x, dtype=dh.dtype)
         h_next = np.zeros((dh.shape[0], H), dtype=dh.dtype)   # dL/dh_t via step t+1
         c_next = np.zeros((dh.shape[0], H), dtype=dh.dtype)   # dL/dc_t via step t+1
+        self.grad_h = np.empty((dh.shape[0], dh.shape[1] + 1, H), dtype=dh.dtype)
+        self.grad_c = np.empty_like(self.grad_h)
         for t in reversed(range(self.x.shape[1])):
             i, f, g, o = np.split(self.gate[:, t], 4, axis=1)
             tanh_c = np.tanh(self.c[:, t + 1])
-            dh_t = dh[:, t] + h_next
-            dc = c_next + dh_t * o * (1.0 - tanh_c * tanh_c)
+            dh_t = self.grad_h[:, t + 1] = dh[:, t] + h_next
+            dc = self.grad_c[:, t + 1] = c_next + dh_t * o * (1.0 - tanh_c * tanh_c)
             dz = np.concatenate([dc * g * i * (1.0 - i),              # input gate
                                  dc * self.c[:, t] * f * (1.0 - f),    # forget gate
                                  dc * i * (1.0 - g * g),               # candidate
@@ -214,7 +222,8 @@ class LSTM(_Recurrent):
             c_next = dc * f
             if self._cut(t):
                 h_next, c_next = np.zeros_like(h_next), np.zeros_like(c_next)
-        self.dh0 = h_next
+        self.dh0 = self.grad_h[:, 0] = h_next
+        self.grad_c[:, 0] = c_next
         return dx
 
 

@@ -119,3 +119,41 @@ def test_bad_settings_and_states_are_refused():
         LSTM(3, 4).forward(np.ones((2, 5, 3)), c0=np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"expected states of shape \(N, T, H\)"):
         LastStep().forward(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("layer_class", [RNN, LSTM])
+def test_grad_h_holds_the_gradient_reaching_every_state(layer_class):
+    """grad_h[:, t] is dL/dh_t. For a loss on the steps after t alone, it is the dh0 of the
+    same layer run on those steps from the states the full run had at t; with a loss on step
+    t too, that step's output gradient adds. The LSTM's grad_c[:, t] adds the suffix's
+    gradient at c0 and what reaches c_t through h_t = o tanh(c_t)."""
+    rng = np.random.default_rng(7)
+    n, steps, d, h = 2, 6, 3, 4
+    layer = layer_class(d, h, rng=rng)
+    x, dh = rng.standard_normal((n, steps, d)), rng.standard_normal((n, steps, h))
+    layer.forward(x)
+    layer.backward(dh)
+    assert layer.grad_h.shape == (n, steps + 1, h)
+    np.testing.assert_array_equal(layer.grad_h[:, 0], layer.dh0)
+    np.testing.assert_array_equal(layer.grad_h[:, steps], dh[:, -1])  # the last state: output
+    full = layer.grad_h.copy()
+    for t in range(1, steps):
+        suffix = layer_class(d, h, rng=rng)
+        for key in layer.params:
+            suffix.params[key][...] = layer.params[key]
+        states = {"h0": layer.h[:, t]}
+        if layer_class is LSTM:
+            states["c0"] = layer.c[:, t]
+        suffix.forward(x[:, t:], **states)
+        suffix.backward(dh[:, t:])
+        np.testing.assert_allclose(full[:, t], dh[:, t - 1] + suffix.dh0, rtol=1e-12,
+                                   atol=1e-15)
+        later = dh.copy()
+        later[:, :t] = 0  # the loss on the steps after t only
+        layer.backward(later)
+        np.testing.assert_allclose(layer.grad_h[:, t], suffix.dh0, rtol=1e-12, atol=1e-15)
+        if layer_class is LSTM:  # c_t reaches the later steps directly and through h_t
+            o, tanh_c = layer.gate[:, t - 1, 3 * h:], np.tanh(layer.c[:, t])
+            np.testing.assert_allclose(
+                layer.grad_c[:, t], suffix.grad_c[:, 0] + suffix.dh0 * o * (1 - tanh_c**2),
+                rtol=1e-12, atol=1e-15)

@@ -1,4 +1,5 @@
-"""Small 2-D classification datasets, drawn from a seeded generator, and a train/validation split.
+"""Small 2-D classification datasets, drawn from a seeded generator, and a train/validation split;
+and :func:`alice`, the short public-domain text of Chapter 10's character-level model.
 
 Every generator returns ``(x, t)``: ``x`` of shape ``(n, 2)`` (float64) and integer class
 labels ``t`` of shape ``(n,)``, in a shuffled order. ``rng`` is a ``np.random.Generator``
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["xor", "two_moons", "circles", "spirals", "train_val_split"]
+__all__ = ["xor", "two_moons", "circles", "spirals", "train_val_split", "alice"]
 
 
 def _generator(rng) -> np.random.Generator:
@@ -139,3 +140,12 @@ def train_val_split(x, t, *, val_fraction: float = 0.25, rng=None):
     order = _generator(rng).permutation(n)
     val, train = order[:n_val], order[n_val:]
     return (x[train], t[train]), (x[val], t[val])
+
+
+def alice() -> str:
+    """Chapter I of Lewis Carroll's *Alice's Adventures in Wonderland* (1865), up to the end
+    of Alice's fall: 5,055 characters of public-domain text, as Project Gutenberg's eBook #11
+    prints it (see ``bpkit/data/README.md``). Shipped in the package, read without network."""
+    from importlib import resources
+
+    return resources.files("bpkit").joinpath("data/alice_chapter1.txt").read_text("utf-8")

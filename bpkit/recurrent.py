@@ -22,13 +22,31 @@ import numpy as np
 from ._checks import as_array, as_batch
 from .layers import Layer
 
-__all__ = ["RNN", "LSTM", "LastStep"]
+__all__ = ["RNN", "LSTM", "LastStep", "orthogonal"]
 
 
 def _positive_int(value, what: str, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{where}: {what} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A random orthogonal ``(n, n)`` matrix Q (:math:`Q^\\top Q = I`: every singular value
+    is 1, so ``s * Q`` has all its singular values, the largest included, equal to s).
+
+    The columns of a standard normal draw made orthonormal by modified Gram-Schmidt, left to
+    right (``orthogonal`` in ``bpkit/widgets/js/port.js`` does the same operations in the
+    same order)."""
+    n = _positive_int(n, "n", "orthogonal")
+    a = rng.standard_normal((n, n))
+    q = np.zeros((n, n))
+    for j in range(n):
+        v = a[:, j].copy()
+        for i in range(j):
+            v = v - float(q[:, i] @ v) * q[:, i]
+        q[:, j] = v / np.sqrt(float(v @ v))
+    return q
 
 
 class _Recurrent(Layer):

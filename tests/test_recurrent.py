@@ -157,3 +157,13 @@ def test_grad_h_holds_the_gradient_reaching_every_state(layer_class):
             np.testing.assert_allclose(
                 layer.grad_c[:, t], suffix.grad_c[:, 0] + suffix.dh0 * o * (1 - tanh_c**2),
                 rtol=1e-12, atol=1e-15)
+
+
+def test_orthogonal_has_every_singular_value_one():
+    from bpkit.recurrent import orthogonal
+    for n in (1, 5, 16):
+        q = orthogonal(n, np.random.default_rng(n))
+        np.testing.assert_allclose(q.T @ q, np.eye(n), atol=1e-13)
+        np.testing.assert_allclose(np.linalg.svd(1.5 * q, compute_uv=False), 1.5, rtol=1e-13)
+    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
+        orthogonal(0, np.random.default_rng(0))

@@ -36,10 +36,10 @@ import math
 
 import numpy as np
 
-from ..recurrent import RNN
+from ..recurrent import RNN, orthogonal
 
 __all__ = ["N_IN", "N_HIDDEN", "INPUT_SCALE", "STEPS_RANGE", "SCALE_RANGE", "SEED_LIMIT",
-           "orthogonal", "make_network", "rnn_from_network", "through_time_state",
+           "make_network", "rnn_from_network", "through_time_state",
            "gradient_norms"]
 
 #: Inputs per step, hidden units, and the size of the inputs (small: tanh near its slope 1).
@@ -82,26 +82,12 @@ def _settings(controls: dict) -> dict:
     return {"steps": int(steps), "scale": float(scale), "seed": int(seed)}
 
 
-def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
-    """A random orthogonal ``(n, n)`` matrix: the columns of a standard normal draw made
-    orthonormal by modified Gram-Schmidt, left to right (``orthogonal`` in ``js/port.js``
-    does the same operations in the same order)."""
-    a = rng.standard_normal((n, n))
-    q = np.zeros((n, n))
-    for j in range(n):
-        v = a[:, j].copy()
-        for i in range(j):
-            v = v - float(q[:, i] @ v) * q[:, i]
-        q[:, j] = v / math.sqrt(float(v @ v))
-    return q
-
-
 def make_network(controls: dict) -> dict:
     """The RNN's weights, the inputs and the target of ``controls`` as lists:
     ``{"Wx": (H, D), "Wh": (H, H), "b": (H,), "x": (T, D), "target": (H,)}``.
 
     From ``np.random.default_rng(seed)``: ``RNN``'s own initial Wx, then ``Q``
-    (:func:`orthogonal`), ``x`` (standard normal times ``INPUT_SCALE``) and the target
+    (:func:`bpkit.recurrent.orthogonal`), ``x`` (standard normal times ``INPUT_SCALE``) and the target
     (standard normal times 0.5); ``Wh = scale * Q``. Every scale and length draw the same
     weights for one seed: only T more inputs are drawn for a longer sequence.
     """
@@ -120,7 +106,8 @@ def rnn_from_network(network: dict) -> tuple[RNN, np.ndarray, np.ndarray]:
     Wx, Wh = np.array(network["Wx"], dtype=float), np.array(network["Wh"], dtype=float)
     b = np.array(network["b"], dtype=float)
     x = np.array(network["x"], dtype=float)
-    if Wx.shape != (N_HIDDEN, N_IN) or Wh.shape != (N_HIDDEN, N_HIDDEN) or b.shape != (N_HIDDEN,):
+    if (Wx.shape != (N_HIDDEN, N_IN) or Wh.shape != (N_HIDDEN, N_HIDDEN)
+            or b.shape != (N_HIDDEN,)):
         raise ValueError(f"rnn_from_network: expected Wx ({N_HIDDEN}, {N_IN}), Wh ({N_HIDDEN}, "
                          f"{N_HIDDEN}) and b ({N_HIDDEN},), got {Wx.shape}, {Wh.shape}, {b.shape}")
     layer = RNN(N_IN, N_HIDDEN)

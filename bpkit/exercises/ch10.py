@@ -25,9 +25,9 @@ __all__ = ["check_dL_dwh", "check_steps_reached", "check_forget_gate_dz",
            "check_clipped_rnn_run", "exploding_rnn_run", "RUN"]
 
 #: The exploding run of the chapter and of exercise 10.4: a vanilla RNN of 16 units whose
-#: recurrent weights are Q (orthogonal: every singular value 1), plain gradient descent with
+#: recurrent weights are 2 Q (Q orthogonal: every singular value 2), plain gradient descent with
 #: a large learning rate, on the first-symbol task.
-RUN = {"n_hidden": 16, "scale": 1.0, "lr": 1.0, "lag": 10, "n_symbols": 4, "batch": 32,
+RUN = {"n_hidden": 16, "scale": 2.0, "lr": 1.0, "lag": 10, "n_symbols": 4, "batch": 32,
        "steps": 200}
 
 

@@ -87,9 +87,10 @@ def make_network(controls: dict) -> dict:
     ``{"Wx": (H, D), "Wh": (H, H), "b": (H,), "x": (T, D), "target": (H,)}``.
 
     From ``np.random.default_rng(seed)``: ``RNN``'s own initial Wx, then ``Q``
-    (:func:`bpkit.recurrent.orthogonal`), ``x`` (standard normal times ``INPUT_SCALE``) and the target
-    (standard normal times 0.5); ``Wh = scale * Q``. Every scale and length draw the same
-    weights for one seed: only T more inputs are drawn for a longer sequence.
+    (:func:`bpkit.recurrent.orthogonal`), the target (standard normal times 0.5) and the
+    inputs of the longest sequence (standard normal times ``INPUT_SCALE``), of which the first
+    T steps are kept; ``Wh = scale * Q``. For one seed every scale and length has the same
+    weights, target and first inputs.
     """
     c = _settings(controls)
     rng = np.random.default_rng(c["seed"])

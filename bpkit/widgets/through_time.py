@@ -35,12 +35,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import traitlets
 
 from ..recurrent import RNN, orthogonal
+from .frontend import BookWidget, _finite
 
 __all__ = ["N_IN", "N_HIDDEN", "INPUT_SCALE", "STEPS_RANGE", "SCALE_RANGE", "SEED_LIMIT",
            "make_network", "rnn_from_network", "through_time_state",
-           "gradient_norms"]
+           "gradient_norms", "summary", "ThroughTime"]
 
 #: Inputs per step, hidden units, and the size of the inputs (small: tanh near its slope 1).
 N_IN, N_HIDDEN, INPUT_SCALE = 4, 16, 0.1
@@ -82,39 +84,43 @@ def _settings(controls: dict) -> dict:
     return {"steps": int(steps), "scale": float(scale), "seed": int(seed)}
 
 
-def make_network(controls: dict) -> dict:
-    """The RNN's weights, the inputs and the target of ``controls`` as lists:
-    ``{"Wx": (H, D), "Wh": (H, H), "b": (H,), "x": (T, D), "target": (H,)}``.
+def make_network(seed: int) -> dict:
+    """The weights, inputs and target of ``seed`` as lists: ``{"Wx": (H, D), "Q": (H, H),
+    "b": (H,), "x": (STEPS_RANGE[1], D), "target": (H,)}``; a sequence of T steps reads the
+    first T rows of ``x``, and the recurrent weights are ``Wh = scale * Q``.
 
-    From ``np.random.default_rng(seed)``: ``RNN``'s own initial Wx, then ``Q``
+    From ``np.random.default_rng(seed)``: ``RNN``'s own initial Wx (and zero b), then ``Q``
     (:func:`bpkit.recurrent.orthogonal`), the target (standard normal times 0.5) and the
-    inputs of the longest sequence (standard normal times ``INPUT_SCALE``), of which the first
-    T steps are kept; ``Wh = scale * Q``. For one seed every scale and length has the same
-    weights, target and first inputs.
+    inputs (standard normal times ``INPUT_SCALE``). So for one seed every scale and length
+    has the same weights, target and first inputs. On the website ``throughTimeNetwork`` of
+    ``js/port.js`` draws the same kinds of numbers with its own generator.
     """
-    c = _settings(controls)
-    rng = np.random.default_rng(c["seed"])
+    seed = _settings({"steps": 1, "scale": 1.0, "seed": seed})["seed"]
+    rng = np.random.default_rng(seed)
     layer = RNN(N_IN, N_HIDDEN, rng=rng)
     q = orthogonal(N_HIDDEN, rng)
     target = 0.5 * rng.standard_normal(N_HIDDEN)
-    x = INPUT_SCALE * rng.standard_normal((STEPS_RANGE[1], N_IN))[:c["steps"]]
-    return {"Wx": layer.params["Wx"].tolist(), "Wh": (c["scale"] * q).tolist(),
-            "b": layer.params["b"].tolist(), "x": x.tolist(), "target": target.tolist()}
+    x = INPUT_SCALE * rng.standard_normal((STEPS_RANGE[1], N_IN))
+    return {"Wx": layer.params["Wx"].tolist(), "Q": q.tolist(), "b": layer.params["b"].tolist(),
+            "x": x.tolist(), "target": target.tolist()}
 
 
-def rnn_from_network(network: dict) -> tuple[RNN, np.ndarray, np.ndarray]:
-    """``(layer, x (1, T, D), target (1, H))`` rebuilt from :func:`make_network` data."""
-    Wx, Wh = np.array(network["Wx"], dtype=float), np.array(network["Wh"], dtype=float)
-    b = np.array(network["b"], dtype=float)
-    x = np.array(network["x"], dtype=float)
-    if (Wx.shape != (N_HIDDEN, N_IN) or Wh.shape != (N_HIDDEN, N_HIDDEN)
-            or b.shape != (N_HIDDEN,)):
-        raise ValueError(f"rnn_from_network: expected Wx ({N_HIDDEN}, {N_IN}), Wh ({N_HIDDEN}, "
-                         f"{N_HIDDEN}) and b ({N_HIDDEN},), got {Wx.shape}, {Wh.shape}, {b.shape}")
+def rnn_from_network(controls: dict, network: dict) -> tuple[RNN, np.ndarray, np.ndarray]:
+    """``(layer, x (1, T, D), target (1, H))`` for ``controls`` on :func:`make_network` data:
+    ``Wh = scale * Q`` and the first T steps of ``x``."""
+    c = _settings(controls)
+    Wx, Q = np.array(network["Wx"], dtype=float), np.array(network["Q"], dtype=float)
+    b, x = np.array(network["b"], dtype=float), np.array(network["x"], dtype=float)
+    if (Wx.shape != (N_HIDDEN, N_IN) or Q.shape != (N_HIDDEN, N_HIDDEN)
+            or b.shape != (N_HIDDEN,) or x.shape != (STEPS_RANGE[1], N_IN)):
+        raise ValueError(f"rnn_from_network: expected Wx ({N_HIDDEN}, {N_IN}), Q ({N_HIDDEN}, "
+                         f"{N_HIDDEN}), b ({N_HIDDEN},) and x ({STEPS_RANGE[1]}, {N_IN}), got "
+                         f"{Wx.shape}, {Q.shape}, {b.shape} and {x.shape}")
     layer = RNN(N_IN, N_HIDDEN)
-    layer.params["Wx"][...], layer.params["Wh"][...], layer.params["b"][...] = Wx, Wh, b
+    layer.params["Wx"][...], layer.params["Wh"][...], layer.params["b"][...] = (
+        Wx, c["scale"] * Q, b)
     target = np.array(network["target"], dtype=float).reshape(1, N_HIDDEN)
-    return layer, x.reshape(1, -1, N_IN), target
+    return layer, x[None, :c["steps"]], target
 
 
 def through_time_state(controls: dict, network: dict) -> dict:
@@ -126,22 +132,114 @@ def through_time_state(controls: dict, network: dict) -> dict:
     the last one is 0). Mirrored by ``throughTimeState`` in ``js/port.js``.
     """
     c = _settings(controls)
-    layer, x, target = rnn_from_network(network)
-    if x.shape[1] != c["steps"]:
-        raise ValueError(f"through_time_state: the network holds {x.shape[1]} steps of input, "
-                         f"the controls ask for {c['steps']}")
+    layer, x, target = rnn_from_network(c, network)
     h = layer.forward(x)
     dh = np.zeros_like(h)
     dh[:, -1] = h[:, -1] - target
     layer.backward(dh)
     norms = [math.sqrt(float(g @ g)) for g in layer.grad_h[0]]
+    error = h[0, -1] - target[0]
     return {**c, "norms": norms,
             "ratio": norms[0] / norms[-1] if norms[-1] > 0 else math.nan,
-            "loss": 0.5 * float((h[0, -1] - target[0]) @ (h[0, -1] - target[0]))}
+            "loss": 0.5 * float(error @ error)}
 
 
 def gradient_norms(steps: int, scale: float, seed: int = 0) -> np.ndarray:
     r""":math:`\lVert\partial L/\partial h_t\rVert` for t = 0 .. T, as the widget computes it
     in a kernel (:func:`make_network`, then :func:`through_time_state`)."""
     controls = {"steps": steps, "scale": scale, "seed": seed}
-    return np.array(through_time_state(controls, make_network(controls))["norms"])
+    return np.array(through_time_state(controls, make_network(seed))["norms"])
+
+
+def _fmt(v) -> str:
+    return "not finite" if v is None or not math.isfinite(v) else f"{v:.3g}"
+
+
+def summary(state: dict) -> str:
+    """The numbers of a :func:`through_time_state` dict in one paragraph (the drawing in
+    words)."""
+    norms = state["norms"]
+    return (f"A vanilla RNN of {N_HIDDEN} tanh units reads {state['steps']} steps; its "
+            f"recurrent weights have largest singular value {state['scale']:g} (seed "
+            f"{state['seed']}); the loss, {_fmt(state['loss'])}, is on the last step. The "
+            f"gradient reaching the last state has size {_fmt(norms[-1])}, the one reaching "
+            f"h_0 {_fmt(norms[0])}: {_fmt(state['ratio'])} times as large.")
+
+
+class ThroughTime(BookWidget):
+    """Sliders for the sequence length T and the recurrent weights' scale (their largest
+    singular value), and a seed; bars of the gradient reaching each state, t = 0 .. T.
+
+    Attributes
+    ----------
+    controls : dict
+        ``{"steps", "scale", "seed"}``; set them with :meth:`set`.
+    result : dict
+        What bpkit computed, see :func:`through_time_state` (synced with the page).
+    network : dict
+        The weights, inputs and target of the seed, see :func:`make_network`.
+    norms, ratio, loss
+        The numbers the widget shows, by name.
+    """
+
+    _widget = "through_time"
+    _actions = ("new_seed", "reset")
+    _page_traits = ("controls", "initial", "result", "network")
+    network = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, steps: int = 30, scale: float = 1.0, seed: int = 0):
+        controls = _settings({"steps": steps, "scale": scale, "seed": seed})
+        self._network, self._seed = None, None
+        super().__init__(controls)
+
+    def compute(self, controls: dict) -> dict:
+        """bpkit's numbers for ``controls``; new weights only when the seed changes."""
+        c = _settings(controls)
+        if self._seed != c["seed"]:
+            self._network, self._seed = make_network(c["seed"]), c["seed"]
+        return through_time_state(c, self._network)
+
+    def _recompute(self, restart: bool) -> None:
+        result = _finite(self.compute(self.controls))
+        with self.hold_sync():
+            self.network = self._network
+            self.result = result
+
+    def set(self, **controls) -> None:
+        """Move controls from code, e.g. ``w.set(steps=80, scale=1.2)``; recomputes once."""
+        unknown = sorted(set(controls) - {"steps", "scale", "seed"})
+        if unknown:
+            raise ValueError(f"ThroughTime: unknown control(s) {unknown}; expected some of "
+                             "steps, scale, seed")
+        _settings({**self.controls, **controls})
+        self._set_controls(controls)
+
+    def new_seed(self) -> None:
+        """New weights, inputs and target: the seed goes up by one."""
+        self._set_controls({"seed": (self.controls["seed"] + 1) % SEED_LIMIT})
+
+    @property
+    def norms(self) -> np.ndarray:
+        r""":math:`\lVert\partial L/\partial h_t\rVert` for t = 0 .. T."""
+        return np.array(self.result["norms"], dtype=float)
+
+    @property
+    def ratio(self) -> float:
+        return math.nan if self.result["ratio"] is None else self.result["ratio"]
+
+    @property
+    def loss(self) -> float:
+        return self.result["loss"]
+
+    @property
+    def text(self) -> str:
+        """The numbers shown, in words."""
+        return summary(self.result)
+
+    def describe(self) -> str:
+        return ("Bars on a logarithmic scale: the size of the gradient reaching each hidden "
+                "state. " + summary(self.result))
+
+    def __repr__(self) -> str:
+        c = self.controls
+        return f"ThroughTime(steps={c['steps']}, scale={c['scale']}, seed={c['seed']})"

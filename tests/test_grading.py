@@ -195,7 +195,7 @@ def tamper(n):
     return {ex: fake + src for ex, src in wrong.items()}
 
 
-FULL = {1: 8, 2: 10, 3: 9, 4: 8, 5: 9}
+FULL = {1: 8, 2: 10, 3: 9, 4: 8, 5: 9, 10: 9}
 CLASS = {  # student: {chapter: (answers, extra lines, expected points per exercise)}
     "full": {n: ("full", None, None) for n in FULL},
     "empty": {1: (None, None, {"1.1": 0, "1.2": 0, "1.3": 0, "1.4": 0})},

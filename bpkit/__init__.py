@@ -13,6 +13,7 @@ from . import (
     losses,
     model,
     optim,
+    recurrent,
     surfaces,
     train,
     worked_example,
@@ -33,16 +34,18 @@ from .layers import (
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .model import Sequential
 from .optim import SGD, Adam, Optimizer, RMSProp, clip_grad_norm
+from .recurrent import LSTM, RNN, LastStep
 from .train import DivergenceError, DivergenceWarning, EarlyStopping, History, fit, train_step
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "datasets", "engine", "gradcheck", "layers", "losses", "model", "optim", "surfaces",
+    "datasets", "engine", "gradcheck", "layers", "losses", "model", "optim", "recurrent",
+    "surfaces",
     "train", "worked_example",
     "check_layer", "check_loss", "check_model", "numerical_gradient", "rel_error",
     "BatchNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "ReLU", "Residual", "Sigmoid",
-    "SiLU", "Tanh",
+    "SiLU", "Tanh", "RNN", "LSTM", "LastStep",
     "BinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
     "Sequential", "SGD", "Adam", "Optimizer", "RMSProp", "clip_grad_norm",
     "DivergenceError", "DivergenceWarning", "EarlyStopping", "History", "fit", "train_step",

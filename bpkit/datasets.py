@@ -1,4 +1,6 @@
-"""Small 2-D classification datasets, drawn from a seeded generator, and a train/validation split.
+"""Small 2-D classification datasets, drawn from a seeded generator, and a train/validation split;
+and, for Chapter 10's recurrent networks, :func:`first_symbol` (a task that needs memory) and
+:func:`alice` (the short public-domain text of its character-level model).
 
 Every generator returns ``(x, t)``: ``x`` of shape ``(n, 2)`` (float64) and integer class
 labels ``t`` of shape ``(n,)``, in a shuffled order. ``rng`` is a ``np.random.Generator``
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["xor", "two_moons", "circles", "spirals", "train_val_split"]
+__all__ = ["xor", "two_moons", "circles", "spirals", "train_val_split", "alice", "first_symbol"]
 
 
 def _generator(rng) -> np.random.Generator:
@@ -139,3 +141,39 @@ def train_val_split(x, t, *, val_fraction: float = 0.25, rng=None):
     order = _generator(rng).permutation(n)
     val, train = order[:n_val], order[n_val:]
     return (x[train], t[train]), (x[val], t[val])
+
+
+def alice() -> str:
+    """Chapter I of Lewis Carroll's *Alice's Adventures in Wonderland* (1865), up to the end
+    of Alice's fall: 5,055 characters of public-domain text, as Project Gutenberg's eBook #11
+    prints it (see ``bpkit/data/README.md``). Shipped in the package, read without network."""
+    from importlib import resources
+
+    return resources.files("bpkit").joinpath("data/alice_chapter1.txt").read_text("utf-8")
+
+
+def first_symbol(n: int, lag: int, *, n_symbols: int = 4, rng=None):
+    """Sequences whose label is their first symbol, to be recalled ``lag - 1`` steps later.
+
+    Each of the ``n`` sequences has ``lag`` steps of ``n_symbols + 2`` numbers (one-hot):
+    step 1 holds the symbol to remember (a one among the first ``n_symbols`` numbers) and a
+    start flag (number ``n_symbols + 1``); steps 2 to ``lag - 1`` hold random distractor
+    symbols; the last step holds only the query flag (number ``n_symbols``), asking for the
+    answer. Returns ``x`` ``(n, lag, n_symbols + 2)`` (float64) and the labels ``t``
+    ``(n,)``, the first symbols, integers uniform over ``range(n_symbols)``.
+    """
+    n = _check_n(n, 1, "first_symbol")
+    for name, value in (("lag", lag), ("n_symbols", n_symbols)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 2:
+            raise ValueError(f"first_symbol: {name} must be an integer >= 2, got {value!r}")
+    lag, k = int(lag), int(n_symbols)
+    rng = _generator(rng)
+    t = rng.integers(0, k, n)
+    x = np.zeros((n, lag, k + 2))
+    rows = np.arange(n)
+    x[rows, 0, t] = 1.0
+    x[:, 0, k + 1] = 1.0  # the start flag
+    distractors = rng.integers(0, k, (n, lag - 2))
+    x[rows[:, None], np.arange(1, lag - 1)[None, :], distractors] = 1.0
+    x[:, -1, k] = 1.0  # the query flag
+    return x, t

@@ -26,8 +26,9 @@ POINTS = {
     "5.1": 3, "5.2": 2, "5.3": 2, "5.4": 2,
     "6.1": 2, "6.2": 3, "6.3": 2, "6.4": 2,
     "8.1": 3, "8.2": 2, "8.3": 3, "8.4": 2,
+    "10.1": 3, "10.2": 2, "10.3": 2, "10.4": 2,
 }
-WRITTEN_POINTS = {"2.3": 2, "3.4": 1, "4.1": 2, "4.3": 1}
+WRITTEN_POINTS = {"2.3": 2, "3.4": 1, "4.1": 2, "4.3": 1, "10.4": 1}
 
 
 class HiddenTestFailed(AssertionError):
@@ -98,4 +99,8 @@ RUBRICS = {
             "eigenvector flips sign every step and keeps its size (no convergence)."],
     "4.3": ["1 point: the expected squared error falls as 1 / |B|: four times the batch, a "
             "quarter of the squared error, so half the typical size of the noise."],
+    "10.4": ["1 point: a step moves the weights by eta times the gradient, so long gradients "
+             "jump far past where their local slope holds; clipping rescales the gradient to "
+             "length max_norm, keeping its direction, which caps every step at eta * max_norm "
+             "and leaves short gradients alone; a threshold above every norm never acts."],
 }

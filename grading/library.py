@@ -4,7 +4,8 @@ The book's package holds code that answers some exercises: the checks' own refer
 (everything in ``bpkit.exercises``), ``bpkit.widgets.chain.count_paths`` (Exercise 1.4),
 ``LeakyReLU.backward`` (Exercise 3.4), ``bpkit.train.EarlyStopping`` (Exercise 4.4), batch
 norm's backward pass (Exercise 6.2), ``unbroadcast`` and the engines' topological orders and
-backward passes (Exercises 8.2 and 8.3), and the
+backward passes (Exercises 8.2 and 8.3), the recurrent layers' backward passes (Exercises 10.1 to
+10.3), and the
 worked example's loss and backward pass, from which centered differences give Chapter 2's
 derivatives. A hidden test gives no points to an answer that is one of them, inherits it,
 or refers to it from its code (directly, through a module attribute such as
@@ -48,6 +49,9 @@ EXTRA = {
     "8.3": ["bpkit.engine:Value.backward", "bpkit.engine:Value.topological_order",
             "bpkit.autograd.tensor:Tensor.backward",
             "bpkit.autograd.tensor:Tensor.topological_order"],
+    "10.1": ["bpkit.recurrent:RNN.backward"],
+    "10.2": ["bpkit.recurrent:RNN.backward", "bpkit.recurrent:LSTM.backward"],
+    "10.3": ["bpkit.recurrent:LSTM.backward"],
 }
 
 

@@ -109,3 +109,29 @@ def test_bad_arguments_are_named(call, match):
 def test_rng_must_be_a_generator_or_seed():
     with pytest.raises(TypeError, match="Generator or an integer seed"):
         two_moons(10, rng="seed")
+
+
+def test_first_symbol_holds_the_label_at_step_one_and_the_query_at_the_end():
+    from bpkit.datasets import first_symbol
+    x, t = first_symbol(500, 7, n_symbols=3, rng=4)
+    assert x.shape == (500, 7, 5) and t.shape == (500,)
+    np.testing.assert_array_equal(x[:, 0, :3].argmax(axis=1), t)
+    assert (x[:, 0, 4] == 1).all() and (x[:, 1:, 4] == 0).all()      # the start flag
+    assert (x[:, -1] == np.eye(5)[3]).all() and (x[:, :-1, 3] == 0).all()  # the query flag
+    assert (x[:, 1:-1, :3].sum(axis=2) == 1).all()                     # one distractor a step
+    assert set(np.unique(t)) == {0, 1, 2}
+    again, _ = first_symbol(500, 7, n_symbols=3, rng=4)
+    np.testing.assert_array_equal(x, again)
+
+
+def test_first_symbol_refuses_a_lag_below_two():
+    from bpkit.datasets import first_symbol
+    with pytest.raises(ValueError, match="lag must be an integer >= 2, got 1"):
+        first_symbol(3, 1)
+
+
+def test_alice_is_the_shipped_text():
+    from bpkit.datasets import alice
+    text = alice()
+    assert len(text) == 5055 and text.startswith("CHAPTER I.\nDown the Rabbit-Hole")
+    assert text.rstrip().endswith("the fall was over.")

@@ -123,6 +123,15 @@ PASSED_OFF = [
                "    return layer._compact(dz_hat)\n"),
     (8, "8.2", "def sum_to_shape(grad, shape):\n    return unbroadcast(grad, shape)\n"),
     (8, "8.3", "def backward_fixed(output):\n    Value.backward(output)\n"),
+    (10, "10.1", "def dL_dwh(wx, wh, b, x1, x2, h0, t):\n"
+                 "    layer = RNN(1, 1)\n"
+                 "    layer.params['Wx'][...], layer.params['Wh'][...] = wx, wh\n"
+                 "    layer.params['b'][...] = b\n"
+                 "    h = layer.forward(np.array([[[x1], [x2]]]), h0=np.array([[h0]]))\n"
+                 "    dh = np.zeros_like(h)\n"
+                 "    dh[0, -1, 0] = h[0, -1, 0] - t\n"
+                 "    layer.backward(dh)\n"
+                 "    return layer.grads['Wh'][0, 0]\n"),
     (2, "2.1", "def dL_dx1(p, x1, x2, t, f=we.loss):\n"
                "    return (f(p, x1 + 1e-6, x2, t) - f(p, x1 - 1e-6, x2, t)) / 2e-6\n"),
 ]

@@ -4,7 +4,8 @@ The wheel is built from this repository (offline, no build isolation), installed
 ``--no-deps`` into a new virtual environment that sees the dependencies of ``.venv`` through a
 path file (never its editable bpkit), and run from an empty folder: the import must come from
 the wheel, a chapter's import cell must run, and every file the widgets need (their JavaScript
-modules, the website's page script and stylesheet) must be in the installed package.
+modules, the website's page script and stylesheet) and Chapter 10's text must be in the
+installed package.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ print(json.dumps({
     "version": metadata.version("bpkit-book"),
     "modules": {w: len(module_source(w)) for w in WIDGETS},
     "js": sorted(p.name for p in js.iterdir()),
+    "alice": bpkit.datasets.alice()[:43],
 }))
 """
 
@@ -54,6 +56,7 @@ def test_the_wheel_installs_and_runs_a_chapter_in_a_clean_venv(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert [f"bpkit/widgets/js/{n}" in names for n in JS] == [True] * len(JS)
     assert not [n for n in names if n.startswith(("grading/", "tests/", "tools/"))]
+    assert "bpkit/data/alice_chapter1.txt" in names and "bpkit/data/README.md" in names
 
     env_dir = tmp_path / "clean"
     venv.EnvBuilder(with_pip=False).create(env_dir)
@@ -78,4 +81,5 @@ def test_the_wheel_installs_and_runs_a_chapter_in_a_clean_venv(tmp_path):
     assert pathlib.Path(found["file"]).is_relative_to(site)
     assert found["version"] == "0.1.0"
     assert found["js"] == JS
+    assert found["alice"] == "CHAPTER I.\nDown the Rabbit-Hole\n\n\nAlice was"  # Chapter 10's text
     assert all(size > 1000 for size in found["modules"].values()), found["modules"]

@@ -900,3 +900,121 @@ function trainValSplit(x, t, { valFraction = 0.25 } = {}, rng) {
   return { train: { x: train.map((i) => x[i]), t: train.map((i) => t[i]) },
     val: { x: val.map((i) => x[i]), t: val.map((i) => t[i]) } };
 }
+
+// ---- Chapter 10: recurrent networks
+// (bpkit.recurrent and bpkit.widgets.through_time, for the gradient-through-time widget)
+
+const TT_N_IN = 4, TT_N_HIDDEN = 16, TT_INPUT_SCALE = 0.1;  // through_time.N_IN, ...
+const TT_MAX_STEPS = 100;                                   // through_time.STEPS_RANGE[1]
+
+// Mirrors bpkit.recurrent.orthogonal: the columns of a standard normal draw made orthonormal
+// by modified Gram-Schmidt, left to right. Q[i][j] is row i, column j. (The draw comes from
+// the page's generator, so Q differs from NumPy's for the same seed.)
+function orthogonal(n, rng) {
+  const a = Array.from({ length: n }, () => Array.from({ length: n }, () => rng.normal()));
+  const q = Array.from({ length: n }, () => new Array(n).fill(0));
+  for (let j = 0; j < n; j++) {
+    let v = a.map((row) => row[j]);
+    for (let i = 0; i < j; i++) {
+      let dot = 0;
+      for (let r = 0; r < n; r++) dot += q[r][i] * v[r];
+      v = v.map((vr, r) => vr - dot * q[r][i]);
+    }
+    let sq = 0;
+    for (const vr of v) sq += vr * vr;
+    const len = Math.sqrt(sq);
+    for (let r = 0; r < n; r++) q[r][j] = v[r] / len;
+  }
+  return q;
+}
+
+// Mirrors bpkit.recurrent.RNN for one sequence (a batch of one): h_t = tanh(x_t Wx^T +
+// h_{t-1} Wh^T + b). Wx is (H, D), Wh (H, H), b (H), x a list of T rows of D numbers.
+class RNN {
+  constructor(Wx, Wh, b) { this.Wx = Wx; this.Wh = Wh; this.b = b; }
+  // Mirrors RNN.forward: every state, h[0] = h0 (zero) to h[T]; returns h[1..T].
+  forward(x, h0 = null) {
+    const H = this.b.length;
+    this.x = x;
+    this.h = [h0 ? h0.slice() : new Array(H).fill(0)];
+    for (let t = 0; t < x.length; t++) {
+      const prev = this.h[t], next = new Array(H);
+      for (let j = 0; j < H; j++) {
+        let zx = 0, zh = 0;
+        for (let k = 0; k < x[t].length; k++) zx += x[t][k] * this.Wx[j][k];
+        for (let k = 0; k < H; k++) zh += prev[k] * this.Wh[j][k];
+        next[j] = Math.tanh(zx + zh + this.b[j]);
+      }
+      this.h.push(next);
+    }
+    return this.h.slice(1);
+  }
+  // Mirrors RNN.backward (without truncation): from dL/dh (T rows of H), every state's
+  // gradient into this.gradH (rows 0..T, as RNN.grad_h), and the weights' gradients summed
+  // over the steps into this.grads.
+  backward(dh) {
+    const H = this.b.length, D = this.Wx[0].length, T = this.x.length;
+    const gWx = Array.from({ length: H }, () => new Array(D).fill(0));
+    const gWh = Array.from({ length: H }, () => new Array(H).fill(0));
+    const gb = new Array(H).fill(0);
+    this.gradH = new Array(T + 1);
+    let fromNext = new Array(H).fill(0);
+    for (let t = T - 1; t >= 0; t--) {
+      const ht = this.h[t + 1], prev = this.h[t];
+      const g = dh[t].map((v, j) => v + fromNext[j]);
+      this.gradH[t + 1] = g;
+      const dz = g.map((v, j) => v * (1.0 - ht[j] * ht[j]));
+      for (let j = 0; j < H; j++) {
+        for (let k = 0; k < D; k++) gWx[j][k] += dz[j] * this.x[t][k];
+        for (let k = 0; k < H; k++) gWh[j][k] += dz[j] * prev[k];
+        gb[j] += dz[j];
+      }
+      fromNext = new Array(H).fill(0);
+      for (let k = 0; k < H; k++) {
+        let sum = 0;
+        for (let j = 0; j < H; j++) sum += dz[j] * this.Wh[j][k];
+        fromNext[k] = sum;
+      }
+    }
+    this.gradH[0] = fromNext;
+    this.grads = { Wx: gWx, Wh: gWh, b: gb };
+  }
+}
+
+// Mirrors bpkit.widgets.through_time.make_network with the page's generator: RNN's initial
+// Wx (uniform in +-1/sqrt(H)) and zero b, then Q, the target (0.5 times standard normal) and
+// the inputs of the longest sequence (0.1 times standard normal).
+function throughTimeNetwork(seed) {
+  const rng = new Random(seed);
+  const limit = 1.0 / Math.sqrt(TT_N_HIDDEN);
+  const Wx = Array.from({ length: TT_N_HIDDEN }, () => Array.from({ length: TT_N_IN },
+    () => rng.uniform(-limit, limit)));
+  const Q = orthogonal(TT_N_HIDDEN, rng);
+  const target = Array.from({ length: TT_N_HIDDEN }, () => 0.5 * rng.normal());
+  const x = Array.from({ length: TT_MAX_STEPS }, () => Array.from({ length: TT_N_IN },
+    () => TT_INPUT_SCALE * rng.normal()));
+  return { Wx, Q, b: new Array(TT_N_HIDDEN).fill(0), x, target };
+}
+
+// Mirrors bpkit.widgets.through_time.through_time_state: Wh = scale Q, the first `steps`
+// inputs, the loss 1/2 ||h_T - target||^2 on the last step; ||dL/dh_t|| for t = 0..T.
+function throughTimeState(controls, network) {
+  const c = controls;
+  const Wh = network.Q.map((row) => row.map((v) => c.scale * v));
+  const rnn = new RNN(network.Wx, Wh, network.b);
+  const h = rnn.forward(network.x.slice(0, c.steps));
+  const dh = h.map((row) => row.map(() => 0));
+  const error = h[h.length - 1].map((v, j) => v - network.target[j]);
+  dh[dh.length - 1] = error.slice();
+  rnn.backward(dh);
+  const norms = rnn.gradH.map((g) => {
+    let sq = 0;
+    for (const v of g) sq += v * v;
+    return Math.sqrt(sq);
+  });
+  let e2 = 0;
+  for (const v of error) e2 += v * v;
+  const last = norms[norms.length - 1];
+  return { steps: c.steps, scale: c.scale, seed: c.seed, norms,
+    ratio: last > 0 ? norms[0] / last : null, loss: 0.5 * e2 };
+}

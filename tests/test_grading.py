@@ -361,7 +361,7 @@ def test_the_instructor_source_keeps_each_solution_whole():
 
 def test_the_readme_states_the_course_points():
     chapters = sorted({ex.split(".")[0] for ex in grading.POINTS})
-    words = {5: "five", 6: "six", 7: "seven", 8: "eight"}
+    words = {5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
     line = (f"Points: {sum(grading.POINTS.values())} autograded and "
             f"{sum(grading.WRITTEN_POINTS.values())} for written answers over the "
             f"{words[len(chapters)]} chapters")

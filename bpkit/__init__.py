@@ -20,6 +20,7 @@ from . import (
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
 from .layers import (
     BatchNorm,
+    Dropout,
     Identity,
     LayerNorm,
     LeakyReLU,
@@ -32,7 +33,16 @@ from .layers import (
 )
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .model import Sequential
-from .optim import SGD, Adam, Optimizer, RMSProp, clip_grad_norm
+from .optim import (
+    SGD,
+    Adam,
+    AdamW,
+    CosineSchedule,
+    Optimizer,
+    RMSProp,
+    StepSchedule,
+    clip_grad_norm,
+)
 from .train import DivergenceError, DivergenceWarning, EarlyStopping, History, fit, train_step
 
 __version__ = "0.1.0"
@@ -41,9 +51,10 @@ __all__ = [
     "datasets", "engine", "gradcheck", "layers", "losses", "model", "optim", "surfaces",
     "train", "worked_example",
     "check_layer", "check_loss", "check_model", "numerical_gradient", "rel_error",
-    "BatchNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "ReLU", "Residual", "Sigmoid",
-    "SiLU", "Tanh",
+    "BatchNorm", "Dropout", "Identity", "LayerNorm", "LeakyReLU", "Linear", "ReLU", "Residual",
+    "Sigmoid", "SiLU", "Tanh",
     "BinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
-    "Sequential", "SGD", "Adam", "Optimizer", "RMSProp", "clip_grad_norm",
+    "Sequential", "SGD", "Adam", "AdamW", "Optimizer", "RMSProp", "clip_grad_norm",
+    "StepSchedule", "CosineSchedule",
     "DivergenceError", "DivergenceWarning", "EarlyStopping", "History", "fit", "train_step",
 ]

@@ -11,12 +11,12 @@ gradient at step :math:`k = 1, 2, \dots` (the attribute ``t`` of an optimizer co
 steps taken; the book writes :math:`k`, keeping :math:`t` for the target), :math:`\eta` the
 learning rate ``lr``. Squares, square roots and divisions act elementwise.
 
-Weight decay: every optimizer takes ``weight_decay`` (:math:`\lambda`, default 0). In
+Weight decay: every optimizer takes ``weight_decay`` (:math:`\gamma`, default 0). In
 :class:`SGD`, :class:`RMSProp` and :class:`Adam` it is the gradient of the L2 penalty
-:math:`\frac{\lambda}{2}\lVert\theta\rVert^2` added to the loss, so each step uses
-:math:`g + \lambda\theta` in place of :math:`g` (coupled: the decay then passes through
+:math:`\frac{\gamma}{2}\lVert\theta\rVert^2` added to the loss, so each step uses
+:math:`g + \gamma\theta` in place of :math:`g` (coupled: the decay then passes through
 momentum and Adam's division). :class:`AdamW` applies it apart from the gradient
-(decoupled): :math:`\theta \leftarrow \theta - \eta\lambda\theta` before Adam's step.
+(decoupled): :math:`\theta \leftarrow \theta - \eta\gamma\theta` before Adam's step.
 Every parameter decays, biases too (as in PyTorch's optimizers by default).
 
 Learning-rate schedules (:class:`StepSchedule`, :class:`CosineSchedule`) are :func:`bpkit.train.fit`
@@ -48,9 +48,9 @@ def check_fraction(value, what: str, allow_zero: bool = True) -> float:
 class Optimizer:
     r"""Base class. Holds the model (anything with ``params`` and ``grads`` dicts).
 
-    ``weight_decay`` (:math:`\lambda \ge 0`): with ``_coupled`` True (every optimizer but
-    :class:`AdamW`), each step uses the gradient :math:`g + \lambda\theta` of the loss plus
-    :math:`\frac{\lambda}{2}\lVert\theta\rVert^2`; ``model.grads`` itself is not changed.
+    ``weight_decay`` (:math:`\gamma \ge 0`): with ``_coupled`` True (every optimizer but
+    :class:`AdamW`), each step uses the gradient :math:`g + \gamma\theta` of the loss plus
+    :math:`\frac{\gamma}{2}\lVert\theta\rVert^2`; ``model.grads`` itself is not changed.
 
     ``t`` counts the steps taken (the step counter :math:`k` of the book); ``state`` maps
     each parameter name to a dict of the arrays the optimizer keeps for it (empty for plain
@@ -104,7 +104,7 @@ class Optimizer:
             check_finite(g, f"{name}: the gradient of {k!r}", "no parameter was changed; in "
                          "training this means the backward pass overflowed: try a smaller "
                          "learning rate")
-            if self.weight_decay and self._coupled:  # the gradient of (lambda/2) |theta|^2
+            if self.weight_decay and self._coupled:  # the gradient of (gamma/2) |theta|^2
                 g = g + self.weight_decay * p
             pairs.append((k, p, g))
         return pairs
@@ -283,13 +283,13 @@ class AdamW(Adam):
     Each step first shrinks every parameter, then takes Adam's step from the gradient of the
     loss alone:
 
-    .. math:: \theta \leftarrow \theta - \eta\lambda\,\theta, \qquad
+    .. math:: \theta \leftarrow \theta - \eta\gamma\,\theta, \qquad
               \theta \leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat s} + \epsilon}
 
-    With the decay inside the gradient (``Adam(weight_decay=...)``), :math:`\lambda\theta` is
+    With the decay inside the gradient (``Adam(weight_decay=...)``), :math:`\gamma\theta` is
     divided by :math:`\sqrt{\hat s}` like the rest, so parameters with large gradients are
     hardly decayed and those with small ones are decayed hard; here every parameter shrinks
-    by the same factor :math:`1 - \eta\lambda` per step. ``weight_decay`` defaults to 0.01
+    by the same factor :math:`1 - \eta\gamma` per step. ``weight_decay`` defaults to 0.01
     (PyTorch's default). State as in :class:`Adam`. Updates in place.
     """
 

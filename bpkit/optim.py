@@ -48,9 +48,10 @@ def check_fraction(value, what: str, allow_zero: bool = True) -> float:
 class Optimizer:
     r"""Base class. Holds the model (anything with ``params`` and ``grads`` dicts).
 
-    ``weight_decay`` (:math:`\gamma \ge 0`): with ``_coupled`` True (every optimizer but
-    :class:`AdamW`), each step uses the gradient :math:`g + \gamma\theta` of the loss plus
-    :math:`\frac{\gamma}{2}\lVert\theta\rVert^2`; ``model.grads`` itself is not changed.
+    ``weight_decay`` (:math:`\gamma \ge 0`, fixed when the optimizer is made): with
+    ``_coupled`` True (every optimizer but :class:`AdamW`), each step uses the gradient
+    :math:`g + \gamma\theta` of the loss plus :math:`\frac{\gamma}{2}\lVert\theta\rVert^2`;
+    ``model.grads`` itself is not changed.
 
     ``t`` counts the steps taken (the step counter :math:`k` of the book); ``state`` maps
     each parameter name to a dict of the arrays the optimizer keeps for it (empty for plain
@@ -75,6 +76,9 @@ class Optimizer:
         self.model = model
         self.lr = check_positive(lr, f"{type(self).__name__}: the learning rate lr")
         self.weight_decay = check_non_negative(weight_decay, f"{name}: weight_decay")
+        # kept apart from the public attribute, which a subclass may reuse for its own decay
+        # (Exercise 5.1's AdamW sets self.weight_decay and decays in its own update)
+        self._l2 = self.weight_decay if self._coupled else 0.0
         self.t = 0
         self.state: dict[str, dict[str, np.ndarray]] = {k: {} for k in model.params}
 
@@ -104,8 +108,8 @@ class Optimizer:
             check_finite(g, f"{name}: the gradient of {k!r}", "no parameter was changed; in "
                          "training this means the backward pass overflowed: try a smaller "
                          "learning rate")
-            if self.weight_decay and self._coupled:  # the gradient of (gamma/2) |theta|^2
-                g = g + self.weight_decay * p
+            if self._l2:  # coupled weight decay: the gradient of (gamma/2) |theta|^2
+                g = g + self._l2 * p
             pairs.append((k, p, g))
         return pairs
 
@@ -298,10 +302,11 @@ class AdamW(Adam):
     def __init__(self, model, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.01):
         super().__init__(model, lr, beta1, beta2, eps, weight_decay)
+        self._decoupled = self.weight_decay
 
     def update(self, name, p, g):
-        if self.weight_decay:
-            p *= p.dtype.type(1.0 - self.lr * self.weight_decay)
+        if self._decoupled:
+            p *= p.dtype.type(1.0 - self.lr * self._decoupled)
         super().update(name, p, g)
 
 

@@ -117,6 +117,12 @@ PASSED_OFF = [
                "    layer = BatchNorm(dz_hat.shape[1])\n"
                "    layer.z_hat, layer.inv_std = z_hat, inv_std\n"
                "    return layer._compact(dz_hat)\n"),
+    (5, "5.1", "from bpkit.optim import AdamW\n"),
+    (5, "5.1", "import bpkit.optim as o\n\n\nclass AdamW(o.AdamW):\n    pass\n"),
+    (7, "7.2", "def dropout_backward(da, keep, p):\n"
+               "    layer = Dropout(p).fix_mask(keep)\n"
+               "    layer.forward(da)\n"
+               "    return layer.backward(da)\n"),
     (2, "2.1", "def dL_dx1(p, x1, x2, t, f=we.loss):\n"
                "    return (f(p, x1 + 1e-6, x2, t) - f(p, x1 - 1e-6, x2, t)) / 2e-6\n"),
 ]

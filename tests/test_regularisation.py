@@ -353,3 +353,20 @@ def test_schedules_refuse_bad_settings():
         CosineSchedule(opt, epochs=5, lr_min=-1.0)
     with pytest.raises(ValueError, match="lr_at expected an epoch count"):
         CosineSchedule(opt, epochs=5).lr_at(-1)
+
+
+def test_a_subclass_that_sets_weight_decay_itself_gets_no_second_decay():
+    """Exercise 5.1's AdamW subclasses Adam and sets ``self.weight_decay`` for its own,
+    decoupled decay: Adam must not add the coupled term on top of it."""
+    class OwnAdamW(Adam):
+        def __init__(self, model, lr=0.1, weight_decay=0.3):
+            super().__init__(model, lr)
+            self.weight_decay = weight_decay
+
+        def update(self, name, p, g):
+            p *= 1 - self.lr * self.weight_decay
+            super().update(name, p, g)
+
+    own = run_two(lambda h: OwnAdamW(h))
+    want = adam_by_hand(0.3, decoupled=True)
+    np.testing.assert_allclose(own[1], want[1], rtol=1e-13)

@@ -519,6 +519,12 @@ class Dropout(Layer):
     def _args(self) -> str:
         return f"p={self.p:g}"
 
+    @property
+    def draws_each_forward(self) -> bool:
+        """True when each forward draws a new mask (training mode, p > 0, no fixed mask):
+        the gradient checker refuses such a layer."""
+        return self.training and self.p > 0 and self._fixed is None
+
     def fix_mask(self, keep) -> Dropout:
         """Use ``keep`` (0/1 or booleans, the input's shape) as the mask of every forward in
         training mode, instead of drawing one; ``None`` goes back to drawing. Returns the layer."""

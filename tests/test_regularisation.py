@@ -370,3 +370,26 @@ def test_a_subclass_that_sets_weight_decay_itself_gets_no_second_decay():
     own = run_two(lambda h: OwnAdamW(h))
     want = adam_by_hand(0.3, decoupled=True)
     np.testing.assert_allclose(own[1], want[1], rtol=1e-13)
+
+
+def test_the_gradient_checker_refuses_a_dropout_that_draws_at_every_forward():
+    rng = np.random.default_rng(0)
+    drop = Dropout(0.5, rng=rng)
+    model = bp.Sequential(bp.Linear(3, 4, rng=rng), drop, bp.Linear(4, 2, rng=rng))
+    x, t = rng.standard_normal((5, 3)), rng.integers(0, 2, 5)
+    with pytest.raises(ValueError, match=r"check_model: Dropout\(p=0.5\) draws a new random "
+                                         r"mask.*fix_mask.*model.eval\(\)"):
+        bp.check_model(model, bp.SoftmaxCrossEntropy(), x, t)
+    with pytest.raises(ValueError, match="check_layer: Dropout"):
+        bp.check_layer(Dropout(0.2), x)
+    nested = bp.Sequential(bp.Linear(3, 3, rng=rng),
+                           bp.Residual(bp.Sequential(bp.Linear(3, 3, rng=rng), Dropout(0.3))))
+    with pytest.raises(ValueError, match="draws a new random mask"):
+        bp.check_model(nested, bp.SquaredError(), x, np.zeros((5, 3)))
+    # in evaluation mode, with a fixed mask, or with p = 0 the check runs and passes
+    model.eval()
+    assert bp.check_model(model, bp.SoftmaxCrossEntropy(), x, t).max_rel_error < TOL
+    model.train()
+    drop.fix_mask(rng.random((5, 4)) >= 0.5)
+    assert bp.check_model(model, bp.SoftmaxCrossEntropy(), x, t).max_rel_error < TOL
+    assert bp.check_layer(Dropout(0.0), x).max_rel_error < TOL

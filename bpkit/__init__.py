@@ -21,6 +21,7 @@ from . import (
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
 from .layers import (
     BatchNorm,
+    Dropout,
     Identity,
     LayerNorm,
     LeakyReLU,
@@ -33,7 +34,16 @@ from .layers import (
 )
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .model import Sequential
-from .optim import SGD, Adam, Optimizer, RMSProp, clip_grad_norm
+from .optim import (
+    SGD,
+    Adam,
+    AdamW,
+    CosineSchedule,
+    Optimizer,
+    RMSProp,
+    StepSchedule,
+    clip_grad_norm,
+)
 from .recurrent import LSTM, RNN, LastStep
 from .train import DivergenceError, DivergenceWarning, EarlyStopping, History, fit, train_step
 
@@ -44,9 +54,10 @@ __all__ = [
     "surfaces",
     "train", "worked_example",
     "check_layer", "check_loss", "check_model", "numerical_gradient", "rel_error",
-    "BatchNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "ReLU", "Residual", "Sigmoid",
-    "SiLU", "Tanh", "RNN", "LSTM", "LastStep",
+    "BatchNorm", "Dropout", "Identity", "LayerNorm", "LeakyReLU", "Linear", "ReLU", "Residual",
+    "Sigmoid", "SiLU", "Tanh", "RNN", "LSTM", "LastStep",
     "BinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
-    "Sequential", "SGD", "Adam", "Optimizer", "RMSProp", "clip_grad_norm",
+    "Sequential", "SGD", "Adam", "AdamW", "Optimizer", "RMSProp", "clip_grad_norm",
+    "StepSchedule", "CosineSchedule",
     "DivergenceError", "DivergenceWarning", "EarlyStopping", "History", "fit", "train_step",
 ]

@@ -186,6 +186,20 @@ def _warn_kinks(layers, eps: float, scale: float = 10.0) -> None:
                               stacklevel=3)
 
 
+def _refuse_random(layers, where: str) -> None:
+    """Refuse a layer that draws new random numbers at every forward pass (Dropout in
+    training mode): the finite differences would compare two different functions."""
+    for layer in layers:
+        inner = getattr(layer, "inner", None)
+        if inner is not None:
+            _refuse_random(getattr(inner, "layers", [inner]), where)
+        if getattr(layer, "draws_each_forward", False):
+            raise ValueError(f"{where}: {layer!r} draws a new random mask at every forward "
+                             "pass in training mode, so centered differences would compare "
+                             "different functions; fix its mask with layer.fix_mask(keep), or "
+                             "check the model in evaluation mode (model.eval())")
+
+
 def check_layer(layer, x: np.ndarray, rng: np.random.Generator | None = None,
                 eps: float = 1e-5) -> GradCheckReport:
     """Check ``layer.backward`` for the input and every parameter.
@@ -195,6 +209,7 @@ def check_layer(layer, x: np.ndarray, rng: np.random.Generator | None = None,
     """
     rng = np.random.default_rng(0) if rng is None else rng
     eps = check_positive(eps, "check_layer: the step eps")
+    _refuse_random([layer], "check_layer")
     x = np.array(as_batch(x, "check_layer: x"), copy=True)
     if x.dtype.kind != "f":  # integers: in the layer's precision
         x = x.astype(next(iter(layer.params.values())).dtype if layer.params else np.float64)
@@ -236,6 +251,7 @@ def check_model(model, loss, x: np.ndarray, t: np.ndarray,
     ``model.params`` (``"0.W"``, ``"0.b"``, ...).
     """
     eps = check_positive(eps, "check_model: the step eps")
+    _refuse_random(getattr(model, "layers", []), "check_model")
     x = as_batch(x, "check_model: x")
     params = model.params
     _warn_float32(x, *params.values())

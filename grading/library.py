@@ -2,10 +2,11 @@
 
 The book's package holds code that answers some exercises: the checks' own references
 (everything in ``bpkit.exercises``), ``bpkit.widgets.chain.count_paths`` (Exercise 1.4),
-``LeakyReLU.backward`` (Exercise 3.4), ``bpkit.train.EarlyStopping`` (Exercise 4.4), batch
-norm's backward pass (Exercise 6.2), ``unbroadcast`` and the engines' topological orders and
-backward passes (Exercises 8.2 and 8.3), the recurrent layers' backward passes (Exercises 10.1 to
-10.3), and the
+``LeakyReLU.backward`` (Exercise 3.4), ``bpkit.train.EarlyStopping`` (Exercise 4.4),
+``bpkit.optim.AdamW`` (Exercise 5.1), batch norm's backward pass (Exercise 6.2), dropout's
+(Exercise 7.2), ``unbroadcast`` and the engines' topological orders and backward passes
+(Exercises 8.2 and 8.3), the recurrent layers' backward passes (Exercises 10.1 to 10.3),
+and the
 worked example's loss and backward pass, from which centered differences give Chapter 2's
 derivatives. A hidden test gives no points to an answer that is one of them, inherits it,
 or refers to it from its code (directly, through a module attribute such as
@@ -44,7 +45,9 @@ EXTRA = {
             "bpkit.worked_example:build_model"],
     "3.4": ["bpkit.layers:LeakyReLU.backward"],
     "4.4": ["bpkit.train:EarlyStopping"],
+    "5.1": ["bpkit.optim:AdamW", "bpkit.optim:AdamW.update"],
     "6.2": ["bpkit.layers:BatchNorm.backward", "bpkit.layers:_Normalize._compact"],
+    "7.2": ["bpkit.layers:Dropout.backward", "bpkit.layers:Dropout.forward"],
     "8.2": ["bpkit.autograd.tensor:unbroadcast"],
     "8.3": ["bpkit.engine:Value.backward", "bpkit.engine:Value.topological_order",
             "bpkit.autograd.tensor:Tensor.backward",

@@ -121,6 +121,12 @@ PASSED_OFF = [
                "    layer = BatchNorm(dz_hat.shape[1])\n"
                "    layer.z_hat, layer.inv_std = z_hat, inv_std\n"
                "    return layer._compact(dz_hat)\n"),
+    (5, "5.1", "from bpkit.optim import AdamW\n"),
+    (5, "5.1", "import bpkit.optim as o\n\n\nclass AdamW(o.AdamW):\n    pass\n"),
+    (7, "7.2", "def dropout_backward(da, keep, p):\n"
+               "    layer = Dropout(p).fix_mask(keep)\n"
+               "    layer.forward(da)\n"
+               "    return layer.backward(da)\n"),
     (8, "8.2", "def sum_to_shape(grad, shape):\n    return unbroadcast(grad, shape)\n"),
     (8, "8.3", "def backward_fixed(output):\n    Value.backward(output)\n"),
     (10, "10.1", "def dL_dwh(wx, wh, b, x1, x2, h0, t):\n"

@@ -901,6 +901,31 @@ function trainValSplit(x, t, { valFraction = 0.25 } = {}, rng) {
     val: { x: val.map((i) => x[i]), t: val.map((i) => t[i]) } };
 }
 
+// ---------------------------------------------------------------- the overfitting explorer
+
+// The controls of the overfitting explorer, in the order of its run keys.
+const GENERALISATION_KEYS = ["n_train", "width", "weight_decay", "dropout"];
+
+// Mirrors bpkit.widgets.generalisation.run_key: "n_train|width|weight_decay|dropout", each
+// number as String(v), the text of Python's format(v, "g") for the grid's values.
+function runKey(controls) {
+  return GENERALISATION_KEYS.map((k) => String(controls[k])).join("|");
+}
+
+// Mirrors bpkit.widgets.generalisation.generalisation_state: the precomputed run of the
+// controls, its curves and its last epoch's numbers, with the gaps.
+function generalisationState(runs, controls) {
+  const key = runKey(controls);
+  const run = runs[key];
+  if (!run) throw new Error(`generalisation: no precomputed run for ${key}`);
+  const last = (a) => a[a.length - 1];
+  const trainLoss = last(run.train_loss), valLoss = last(run.val_loss);
+  const trainAcc = last(run.train_acc), valAcc = last(run.val_acc);
+  return { key, epochs: run.train_loss.map((_, i) => i),
+    train_loss_curve: run.train_loss, val_loss_curve: run.val_loss,
+    train_loss: trainLoss, val_loss: valLoss, gap: valLoss - trainLoss,
+    train_acc: trainAcc, val_acc: valAcc, acc_gap: trainAcc - valAcc };
+
 // ---- Chapter 10: recurrent networks
 // (bpkit.recurrent and bpkit.widgets.through_time, for the gradient-through-time widget)
 

@@ -19,7 +19,15 @@ import math
 
 import numpy as np
 
-from . import ExerciseError, call_reader, check_close, correct, expect_function, no_answer
+from . import (
+    ExerciseError,
+    call_reader,
+    check_close,
+    correct,
+    exercise_check,
+    expect_function,
+    no_answer,
+)
 
 __all__ = ["check_dL_dwh", "check_steps_reached", "check_forget_gate_dz",
            "check_clipped_rnn_run", "exploding_rnn_run", "RUN"]
@@ -57,6 +65,7 @@ def _two_step_terms(wx, wh, b, x1, x2, h0, t):
     return dz1 * h0, dz2 * h1
 
 
+@exercise_check("10.1")
 def check_dL_dwh(dL_dwh) -> None:
     """``dL_dwh(wx, wh, b, x1, x2, h0, t)``: dL/dw_h of the two-step scalar RNN."""
     expect_function("dL_dwh", dL_dwh)
@@ -101,6 +110,7 @@ def _reached_by_bpkit(steps: int, k: int) -> int:
     return int(np.count_nonzero(np.abs(dx[0]).sum(axis=1)))
 
 
+@exercise_check("10.2")
 def check_steps_reached(steps_reached) -> None:
     """``steps_reached(T, k)``: steps of T whose error term a loss on step T reaches, with
     truncate=k."""
@@ -136,6 +146,7 @@ def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+@exercise_check("10.3")
 def check_forget_gate_dz(forget_gate_dz) -> None:
     """``forget_gate_dz(dc, c_prev, f)``: dL/dz^f from dL/dc_t (all (N, n_h) arrays)."""
     expect_function("forget_gate_dz", forget_gate_dz)
@@ -145,6 +156,8 @@ def check_forget_gate_dz(forget_gate_dz) -> None:
         c_prev, rest, dc = (rng.standard_normal((n, h)) for _ in range(3))
         f = _sigmoid(z_f)
         got = call_reader("forget_gate_dz", forget_gate_dz, dc.copy(), c_prev.copy(), f.copy())
+        if got is None:
+            raise ExerciseError("forget_gate_dz returned None: end the function with a return.")
         eps = 1e-6  # c_t = f c_{t-1} + (the input gate's part), a function of z_f
 
         def loss(z, dc=dc, c_prev=c_prev, rest=rest):
@@ -212,6 +225,7 @@ def exploding_rnn_run(max_norm=None, seed: int = 0):
     return np.array(losses), np.array(norms)
 
 
+@exercise_check("10.4")
 def check_clipped_rnn_run(max_norm) -> None:
     """``max_norm``: a threshold with which the exploding RNN run learns the task."""
     if max_norm is None:

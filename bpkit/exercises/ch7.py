@@ -20,7 +20,15 @@ import itertools
 
 import numpy as np
 
-from . import ExerciseError, call_reader, check_close, correct, expect_function, no_answer
+from . import (
+    ExerciseError,
+    call_reader,
+    check_close,
+    correct,
+    exercise_check,
+    expect_function,
+    no_answer,
+)
 
 __all__ = ["GRID", "train_candidate", "check_l2_gradient", "check_dropout_backward",
            "check_random_shifts", "check_choice"]
@@ -45,6 +53,7 @@ def _small_model(rng, sizes=(3, 4, 2)):
     return model
 
 
+@exercise_check("7.1")
 def check_l2_gradient(l2_gradient) -> None:
     r"""``l2_gradient(params, grads, gamma)``: the gradients of
     :math:`L + \frac{\gamma}{2}\sum_l \lVert W^l\rVert^2` (weight matrices only)."""
@@ -100,6 +109,7 @@ def check_l2_gradient(l2_gradient) -> None:
 
 # ----------------------------------------------------------------- Exercise 7.2
 
+@exercise_check("7.2")
 def check_dropout_backward(dropout_backward) -> None:
     """``dropout_backward(da, keep, p)`` -> dz for inverted dropout in training mode."""
     expect_function("dropout_backward", dropout_backward)
@@ -110,6 +120,9 @@ def check_dropout_backward(dropout_backward) -> None:
         keep[0, 0], keep[0, 1] = True, False  # both kinds in every case
         da = rng.standard_normal((n, d))
         got = call_reader("dropout_backward", dropout_backward, da.copy(), keep.copy(), p)
+        if got is None:
+            raise ExerciseError("dropout_backward returned None: end the function with a "
+                                "return.")
 
         def forward(zz, da=da, keep=keep, p=p):
             return np.sum(da * zz * keep / (1 - p))
@@ -156,6 +169,7 @@ def _shifted(images, dy, dx):
     return out
 
 
+@exercise_check("7.3")
 def check_random_shifts(random_shifts) -> None:
     """``random_shifts(x, rng)``: x ``(N, 64)`` -> each image shifted by its own random offset."""
     expect_function("random_shifts", random_shifts)
@@ -168,7 +182,7 @@ def check_random_shifts(random_shifts) -> None:
         raise ExerciseError("random_shifts changed its input in place; return a new array "
                             "(the original images are still needed).")
     if got is None:
-        raise no_answer("random_shifts")
+        raise ExerciseError("random_shifts returned None: end the function with a return.")
     got = np.asarray(got)
     if got.shape != x.shape:
         raise ExerciseError(f"random_shifts: expected the shape of the input, {x.shape}, got "
@@ -256,6 +270,7 @@ def _grid_results():
     return out
 
 
+@exercise_check("7.4")
 def check_choice(best, test_accuracy) -> None:
     """``best``: the setting of GRID with the lowest validation loss; ``test_accuracy``: the
     accuracy of its model on the test split."""

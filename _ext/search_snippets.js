@@ -54,14 +54,34 @@ const BPKIT_SUPERSCRIPTS = {
   "9": "⁹", "+": "⁺", "-": "⁻", "=": "⁼", "(": "⁽", ")": "⁾", a: "ᵃ", b: "ᵇ", c: "ᶜ",
   d: "ᵈ", e: "ᵉ", f: "ᶠ", g: "ᵍ", h: "ʰ", i: "ⁱ", j: "ʲ", k: "ᵏ", l: "ˡ", m: "ᵐ", n: "ⁿ",
   o: "ᵒ", p: "ᵖ", r: "ʳ", s: "ˢ", t: "ᵗ", u: "ᵘ", v: "ᵛ", w: "ʷ", x: "ˣ", y: "ʸ", z: "ᶻ",
-  T: "ᵀ", "ᵀ": "ᵀ", "′": "′", "*": "*", " ": "",
+  A: "ᴬ", B: "ᴮ", D: "ᴰ", E: "ᴱ", G: "ᴳ", H: "ᴴ", I: "ᴵ", J: "ᴶ", K: "ᴷ", L: "ᴸ", M: "ᴹ",
+  N: "ᴺ", O: "ᴼ", P: "ᴾ", R: "ᴿ", T: "ᵀ", U: "ᵁ", V: "ⱽ", W: "ᵂ", "ᵀ": "ᵀ", "′": "′",
+  "*": "*", " ": "",
 };
+// Symbols written against what follows them, as TeX does (the space after a command is
+// not printed): "\partial L" -> "∂L". Relations and operators keep their spaces.
+const BPKIT_TEX_TIGHT = new Set([
+  "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
+  "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau",
+  "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi",
+  "Pi", "Sigma", "Phi", "Psi", "Omega", "partial", "nabla", "ell", "lVert", "langle", "lvert",
+  "lfloor", "lceil", "lbrace", "sum", "prod", "int",
+]);
 const BPKIT_SUBSCRIPTS = {
   "0": "₀", "1": "₁", "2": "₂", "3": "₃", "4": "₄", "5": "₅", "6": "₆", "7": "₇", "8": "₈",
   "9": "₉", "+": "₊", "-": "₋", "=": "₌", "(": "₍", ")": "₎", a: "ₐ", e: "ₑ", h: "ₕ",
   i: "ᵢ", j: "ⱼ", k: "ₖ", l: "ₗ", m: "ₘ", n: "ₙ", o: "ₒ", p: "ₚ", r: "ᵣ", s: "ₛ", t: "ₜ",
   u: "ᵤ", v: "ᵥ", x: "ₓ", " ": "",
 };
+
+/* Whether, past any spaces at text[i], an operand comes next (a letter, a digit, a bracket,
+ * or a tight symbol such as \\theta) rather than a relation or an operator. */
+function bpkitOperandFollows(text, i) {
+  while (text[i] === " ") i += 1;
+  if (/[A-Za-z0-9(\[]/.test(text[i] || "")) return true;
+  const m = /^\\([A-Za-z]+)/.exec(text.slice(i));
+  return Boolean(m && BPKIT_TEX_TIGHT.has(m[1]));
+}
 
 /* The argument of a command at text[i]: a {group} (returned without its braces) or one
  * character, or a \command; returns [argument, index after it]. */
@@ -145,7 +165,13 @@ function texToText(tex) {
         out += [...a].length === 1 ? a + BPKIT_TEX_ACCENTS[name] : `${name}(${a})`;
         continue;
       }
-      if (name in BPKIT_TEX_SYMBOLS) { out += BPKIT_TEX_SYMBOLS[name]; continue; }
+      if (name in BPKIT_TEX_SYMBOLS) {
+        out += BPKIT_TEX_SYMBOLS[name];
+        if (BPKIT_TEX_TIGHT.has(name) && bpkitOperandFollows(text, i)) {
+          while (text[i] === " ") i += 1;
+        }
+        continue;
+      }
       out += name;  // \max, \log, \tanh, \exp, \operatorname-like words: the word itself
       continue;
     }
@@ -162,7 +188,7 @@ function texToText(tex) {
     out += c;
     i += 1;
   }
-  return out.replace(/\s+/g, " ").trim();
+  return out.replace(/\s+/g, " ").trim().normalize("NFC");
 }
 
 /* The page's text with every equation (MathJax's .math elements) as plain text. */

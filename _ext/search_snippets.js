@@ -143,6 +143,7 @@ function texToText(tex) {
         const a = texToText(num), b = texToText(den);
         const wrap = (s) => ([...s].length > 1 && /[\s+\-−=/·×]/.test(s) ? `(${s})` : s);
         out += `${wrap(a)}/${wrap(b)}`;
+        if (/^[A-Za-z\\]/.test(text.slice(i))) out += " ";  // \frac1N\sum_n -> "1/N Σₙ"
         continue;
       }
       if (name === "sqrt") {
@@ -208,7 +209,10 @@ function bpkitSearchQuery() {
 
 if (typeof Search !== "undefined" && typeof DOMParser !== "undefined") {
   const sphinxHtmlToText = Search.htmlToText;
-  Search.htmlToText = (htmlString, anchor) => sphinxHtmlToText(bpkitReadableHtml(htmlString), anchor);
+  // Runs of spaces and line breaks (a page's indentation) collapsed, so that the snippet's
+  // 240 characters are all text.
+  Search.htmlToText = (htmlString, anchor) =>
+    sphinxHtmlToText(bpkitReadableHtml(htmlString), anchor).replace(/\s+/g, " ");
 }
 
 /* Pages whose title holds the whole query come first, then sections whose title does. */

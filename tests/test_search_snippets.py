@@ -44,6 +44,7 @@ def text(js, tex: str) -> str:
     (r"\(\lVert g\rVert \le \tau\)", "‖g‖ ≤ τ"),
     (r"\(\mathbb{E}[u^2] - \mathbb{E}[u]^2\)", "𝔼[u²] - 𝔼[u]²"),
     (r"\(W^\top\)", "Wᵀ"),
+    (r"\(\frac1N\sum_n z_n\)", "1/N Σₙ zₙ"),
     (r"\(\bar u = \partial L / \partial u\)", "ū = ∂L / ∂u"),
 ])
 def test_equations_read_as_plain_text(js, tex, expected):

@@ -128,15 +128,15 @@ def test_every_term_role_names_a_glossary_term():
 def faq_answers() -> list[tuple[str, str]]:
     text = (BOOK / "faq.md").read_text(encoding="utf-8")
     parts = re.split(r"^## +(.+)$", text, flags=re.M)
-    return list(zip(parts[1::2], parts[2::2]))
+    return list(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def test_every_faq_answer_links_into_a_chapter():
     answers = faq_answers()
     questions = [q.lower() for q, _ in answers]
-    for asked in ("what is backpropagation for", "differ from other learning algorithms", "all types of neural networks",
-                  "same as gradient descent", "global minimum", "finite differences",
-                  "loss.backward()", "what the brain does"):
+    for asked in ("what is backpropagation for", "differ from other learning algorithms",
+                  "all types of neural networks", "same as gradient descent", "global minimum",
+                  "finite differences", "loss.backward()", "what the brain does"):
         assert any(asked in q for q in questions), f"the FAQ does not answer {asked!r}"
     for question, answer in answers:
         assert len(answer.split()) >= 60, f"FAQ {question!r}: the answer is not a paragraph"
@@ -158,7 +158,8 @@ def test_every_row_of_the_strengths_and_limits_links_to_a_section():
         assert len(cells) == 3, f"limits.md: a row without three cells: {row[:80]}"
         links = LINK.findall(cells[2])
         assert links, f"limits.md: the row {cells[0]!r} links nowhere"
-        assert all(anchor for _, anchor in links), f"limits.md: {cells[0]!r} links to a page, not a section"
+        assert all(anchor for _, anchor in links), (
+            f"limits.md: {cells[0]!r} links to a page, not a section")
     for topic in ("Vanishing", "Exploding", "Local minima", "Differentiability", "learning rate",
                   "Memory", "Efficient", "Any differentiable architecture", "Deep networks"):
         assert topic.lower() in text.lower(), f"limits.md lacks the row {topic!r}"
@@ -234,7 +235,8 @@ def test_the_dates_of_the_history_match_the_bib():
         stated = set(re.findall(r"\b(1[89]\d\d|20[0-2]\d)\b", row.split("|")[1]))
         for keys in re.findall(r"\{cite:p\}`([^`]+)`", row):
             for key in keys.split(","):
-                assert years[key] in stated, f"history timeline: {key} is {years[key]}, row says {stated}"
+                assert years[key] in stated, (
+                    f"history timeline: {key} is {years[key]}, the row says {stated}")
     for key, year in (("linnainmaa1970", "1970"), ("werbos1974", "1974"),
                       ("rumelhart1986", "1986"), ("lecun1989", "1989"),
                       ("hochreiter1991", "1991"), ("glorot2010", "2010"), ("he2015", "2015"),

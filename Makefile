@@ -7,6 +7,8 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # fit() shows a progress bar on long runs; not in tests or in the notebooks' stored outputs.
 export BPKIT_PROGRESS := 0
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+# The chapters, the notebooks with exercises (the back matter's uses.ipynb has none).
+CHAPTERS := $(sort $(wildcard book/ch*.ipynb))
 NB ?= $(NOTEBOOKS)  # make execute NB=book/ch02_worked_example.ipynb re-runs one
 
 # The stored outputs must come out the same on every machine that checks them. BLAS and
@@ -125,7 +127,7 @@ student: venv
 
 # The coursework: one nbgrader assignment per chapter, written from the book's exercises.
 assignments: instructor
-	$(BIN)/python tools/assignments.py $(NOTEBOOKS) --course _build/course
+	$(BIN)/python tools/assignments.py $(CHAPTERS) --course _build/course
 
 # The bpkit-book wheel (built offline with the pinned setuptools of requirements-instructor.txt).
 wheel: instructor

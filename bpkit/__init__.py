@@ -6,6 +6,7 @@ need matplotlib and ipywidgets (import those modules explicitly).
 """
 
 from . import (
+    conv,
     datasets,
     engine,
     gradcheck,
@@ -17,6 +18,7 @@ from . import (
     train,
     worked_example,
 )
+from .conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
 from .layers import (
     BatchNorm,
@@ -38,9 +40,10 @@ from .train import DivergenceError, DivergenceWarning, EarlyStopping, History, f
 __version__ = "0.1.0"
 
 __all__ = [
-    "datasets", "engine", "gradcheck", "layers", "losses", "model", "optim", "surfaces",
+    "conv", "datasets", "engine", "gradcheck", "layers", "losses", "model", "optim", "surfaces",
     "train", "worked_example",
     "check_layer", "check_loss", "check_model", "numerical_gradient", "rel_error",
+    "AvgPool2D", "Conv2D", "Flatten", "MaxPool2D",
     "BatchNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "ReLU", "Residual", "Sigmoid",
     "SiLU", "Tanh",
     "BinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",

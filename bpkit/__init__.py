@@ -22,6 +22,7 @@ from .conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
 from .layers import (
     BatchNorm,
+    Dropout,
     Identity,
     LayerNorm,
     LeakyReLU,
@@ -34,7 +35,16 @@ from .layers import (
 )
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .model import Sequential
-from .optim import SGD, Adam, Optimizer, RMSProp, clip_grad_norm
+from .optim import (
+    SGD,
+    Adam,
+    AdamW,
+    CosineSchedule,
+    Optimizer,
+    RMSProp,
+    StepSchedule,
+    clip_grad_norm,
+)
 from .train import DivergenceError, DivergenceWarning, EarlyStopping, History, fit, train_step
 
 __version__ = "0.1.0"
@@ -44,9 +54,10 @@ __all__ = [
     "train", "worked_example",
     "check_layer", "check_loss", "check_model", "numerical_gradient", "rel_error",
     "AvgPool2D", "Conv2D", "Flatten", "MaxPool2D",
-    "BatchNorm", "Identity", "LayerNorm", "LeakyReLU", "Linear", "ReLU", "Residual", "Sigmoid",
-    "SiLU", "Tanh",
+    "BatchNorm", "Dropout", "Identity", "LayerNorm", "LeakyReLU", "Linear", "ReLU", "Residual",
+    "Sigmoid", "SiLU", "Tanh",
     "BinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
-    "Sequential", "SGD", "Adam", "Optimizer", "RMSProp", "clip_grad_norm",
+    "Sequential", "SGD", "Adam", "AdamW", "Optimizer", "RMSProp", "clip_grad_norm",
+    "StepSchedule", "CosineSchedule",
     "DivergenceError", "DivergenceWarning", "EarlyStopping", "History", "fit", "train_step",
 ]

@@ -1,16 +1,28 @@
-"""Small 2-D classification datasets, drawn from a seeded generator, and a train/validation split.
+"""Datasets: small 2-D classification problems drawn from a seeded generator, real handwritten
+digits shipped with bpkit, a reader for MNIST's idx files, and seeded splits.
 
-Every generator returns ``(x, t)``: ``x`` of shape ``(n, 2)`` (float64) and integer class
+Every 2-D generator returns ``(x, t)``: ``x`` of shape ``(n, 2)`` (float64) and integer class
 labels ``t`` of shape ``(n,)``, in a shuffled order. ``rng`` is a ``np.random.Generator``
 (or an integer seed); the same seed gives the same points. ``noise`` is the standard
 deviation of Gaussian noise added to each coordinate.
+
+:func:`digits` reads the 1,797 8x8 images of UCI's "Optical Recognition of Handwritten Digits"
+(the copy scikit-learn ships; see ``bpkit/data/README.md`` for its source and licence) from a
+file inside the package: nothing is downloaded. :func:`read_idx` reads the idx format in which
+MNIST is distributed, and :func:`mnist` turns a pair of such files into ``(x, t)`` like
+:func:`digits` does.
 """
 
 from __future__ import annotations
 
+import gzip
+import pathlib
+import struct
+
 import numpy as np
 
-__all__ = ["xor", "two_moons", "circles", "spirals", "train_val_split"]
+__all__ = ["xor", "two_moons", "circles", "spirals", "train_val_split", "train_val_test_split",
+           "digits", "read_idx", "mnist"]
 
 
 def _generator(rng) -> np.random.Generator:
@@ -139,3 +151,149 @@ def train_val_split(x, t, *, val_fraction: float = 0.25, rng=None):
     order = _generator(rng).permutation(n)
     val, train = order[:n_val], order[n_val:]
     return (x[train], t[train]), (x[val], t[val])
+
+
+def train_val_test_split(x, t, *, val_fraction: float = 0.2, test_fraction: float = 0.2,
+                         rng=None):
+    """Shuffle and split ``(x, t)`` into ``(train), (val), (test)``, each a pair ``(x, t)``.
+
+    One permutation from ``rng`` (a seeded ``np.random.Generator`` or an integer seed; seed 0
+    if omitted) orders the examples; the first ``test_fraction`` of them (rounded, at least
+    one) are the test set, the next ``val_fraction`` the validation set, and the rest (at
+    least one) the training set. The same seed gives the same three sets.
+    """
+    x, t = np.asarray(x), np.asarray(t)
+    if x.ndim == 0 or t.ndim == 0 or x.shape[0] != t.shape[0]:
+        raise ValueError(f"train_val_test_split: x and t need the same number of examples "
+                         f"(rows), got shapes {x.shape} and {t.shape}")
+    for what, f in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if isinstance(f, bool) or not isinstance(f, (int, float, np.integer, np.floating)) \
+                or not 0 < f < 1:
+            raise ValueError(f"train_val_test_split: {what} must lie in (0, 1), got {f!r}")
+    if val_fraction + test_fraction >= 1:
+        raise ValueError(f"train_val_test_split: val_fraction + test_fraction must be below 1 "
+                         f"(the rest is the training set), got {val_fraction} + {test_fraction}")
+    n = x.shape[0]
+    if n < 3:
+        raise ValueError(f"train_val_test_split: need at least 3 examples to split three "
+                         f"ways, got {n}")
+    n_test = max(1, round(test_fraction * n))
+    n_val = max(1, round(val_fraction * n))
+    if n_test + n_val > n - 1:
+        raise ValueError(f"train_val_test_split: {n} examples leave none for training with "
+                         f"these fractions ({n_val} validation, {n_test} test)")
+    order = _generator(rng).permutation(n)
+    test, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
+    return (x[train], t[train]), (x[val], t[val]), (x[test], t[test])
+
+
+# --------------------------------------------------------------------- real images
+
+_DATA = pathlib.Path(__file__).resolve().parent / "data"
+
+#: The pixels of the digits count "on" bits in 4x4 blocks of a 32x32 bitmap: 0 to 16.
+DIGITS_MAX = 16
+
+
+def digits(*, dtype=np.float64):
+    """The 1,797 handwritten digits, 8x8 pixels each, with their labels 0-9.
+
+    Returns ``x`` of shape ``(1797, 64)``, each row one image read row by row
+    (``x[i].reshape(8, 8)`` draws it), the pixels divided by 16 so that they lie in [0, 1],
+    in ``dtype`` (float64 or float32); and ``t`` of shape ``(1797,)``, int64 labels. The
+    order is that of the file (not shuffled): split with :func:`train_val_test_split`.
+    Read from ``bpkit/data/digits.csv.gz``, shipped with the package (UCI's "Optical
+    Recognition of Handwritten Digits", test part; Alpaydin and Kaynak, 1998; CC BY 4.0).
+    """
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"digits: dtype must be np.float32 or np.float64, got {dtype}")
+    path = _DATA / "digits.csv.gz"
+    if not path.is_file():
+        raise FileNotFoundError(f"digits: the data file {path.name} is missing from bpkit/data; "
+                                "reinstall bpkit-book")
+    with gzip.open(path, "rt") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.int64)
+    if table.shape != (1797, 65):
+        raise ValueError(f"digits: expected 1797 rows of 64 pixels and a label in "
+                         f"{path.name}, got shape {table.shape}")
+    x = (table[:, :64] / DIGITS_MAX).astype(dtype)
+    return x, table[:, 64].copy()
+
+
+#: The idx format's type codes (third byte of the magic number) and their NumPy types,
+#: big-endian (the format's byte order).
+IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path) -> np.ndarray:
+    """Read an idx file, the format MNIST is distributed in; gzip-compressed or not.
+
+    The file starts with a magic number of four bytes: two zero bytes, a type code
+    (``0x08`` unsigned bytes, as in MNIST; ``0x09`` signed bytes, ``0x0B`` int16, ``0x0C``
+    int32, ``0x0D`` float32, ``0x0E`` float64) and the number of dimensions d; then d sizes,
+    each a big-endian unsigned 32-bit integer; then the values, big-endian, row by row.
+    MNIST's image files have d = 3 (count, 28, 28) and its label files d = 1.
+
+    Returns an array of that shape, in the native byte order (``uint8`` for MNIST).
+    A file whose magic number is wrong, that ends early or that holds more bytes than its
+    sizes say is refused with an error naming the file and what is off.
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"read_idx: no file at {path}")
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":  # gzip's magic number
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise ValueError(f"read_idx: {path.name} looks gzip-compressed but cannot be "
+                             f"decompressed ({err}); is the download complete?") from None
+    if len(raw) < 4:
+        raise ValueError(f"read_idx: {path.name} has {len(raw)} bytes, fewer than the 4 of "
+                         "an idx magic number")
+    zero, code, ndim = raw[:2], raw[2], raw[3]
+    if zero != b"\x00\x00" or code not in IDX_TYPES or ndim == 0:
+        raise ValueError(f"read_idx: {path.name} is not an idx file: its magic number is "
+                         f"{raw[:4].hex()}, expected 0000 then a type code "
+                         f"({', '.join(f'{c:02x}' for c in IDX_TYPES)}) and a number of "
+                         f"dimensions >= 1 (MNIST's images: 00000803, labels: 00000801)")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"read_idx: {path.name} ends inside its header: {ndim} dimension "
+                         f"sizes need {header} bytes, the file has {len(raw)}")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    dtype = np.dtype(IDX_TYPES[code])
+    need = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(raw) != need:
+        what = "ends early (truncated?)" if len(raw) < need else "has extra bytes at the end"
+        raise ValueError(f"read_idx: {path.name} {what}: its header says shape {shape} of "
+                         f"{dtype.itemsize}-byte values, {need} bytes in all, the file has "
+                         f"{len(raw)}")
+    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    return data.astype(dtype.newbyteorder("="))
+
+
+def mnist(images, labels, *, dtype=np.float64):
+    """``(x, t)`` from a pair of MNIST idx files, in the layout of :func:`digits`.
+
+    ``images`` holds N images of h x w unsigned bytes, ``labels`` N labels. Returns ``x`` of
+    shape ``(N, h*w)``, the pixels divided by 255 into [0, 1], in ``dtype``; and ``t`` of
+    shape ``(N,)``, int64. Nothing is downloaded: fetch the four files of MNIST (for example
+    ``train-images-idx3-ubyte.gz`` and ``train-labels-idx1-ubyte.gz``) yourself first.
+    """
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"mnist: dtype must be np.float32 or np.float64, got {dtype}")
+    pixels, t = read_idx(images), read_idx(labels)
+    if pixels.ndim != 3 or pixels.dtype != np.uint8:
+        raise ValueError(f"mnist: {pathlib.Path(images).name} should hold images, a 3-d array of "
+                         f"unsigned bytes, got shape {pixels.shape} of {pixels.dtype}")
+    if t.ndim != 1 or t.dtype != np.uint8:
+        raise ValueError(f"mnist: {pathlib.Path(labels).name} should hold labels, a 1-d array "
+                         f"of unsigned bytes, got shape {t.shape} of {t.dtype}")
+    if len(t) != len(pixels):
+        raise ValueError(f"mnist: {len(pixels)} images but {len(t)} labels; are the two "
+                         "files from the same set (train or test)?")
+    x = (pixels.reshape(len(pixels), -1) / 255.0).astype(dtype)
+    return x, t.astype(np.int64)

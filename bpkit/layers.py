@@ -20,7 +20,7 @@ import numpy as np
 from ._checks import as_array, as_batch, check_positive, float_input, is_real_number
 
 __all__ = ["Layer", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Identity", "SiLU",
-           "BatchNorm", "LayerNorm", "Residual"]
+           "BatchNorm", "LayerNorm", "Residual", "Dropout"]
 
 
 class Layer:
@@ -30,7 +30,7 @@ class Layer:
     kinks: tuple[float, ...] = ()
 
     #: Training mode (True) or evaluation mode (False): only layers that behave differently
-    #: in the two, such as BatchNorm, read it. ``model.train()`` and ``model.eval()`` set it.
+    #: in the two, BatchNorm and Dropout, read it. ``model.train()`` and ``model.eval()`` set it.
     training: bool = True
 
     def __init__(self, name: str | None = None):
@@ -470,3 +470,84 @@ class Residual(Layer):
             if self.grads[k] is not g:
                 self.grads[k][...] = g
         return dy + dx
+
+
+# ------------------------------------------------------------------- dropout
+
+
+class Dropout(Layer):
+    r"""Inverted dropout: in training, zero each value with probability :math:`p` and scale
+    the survivors by :math:`1/(1-p)`.
+
+    Training mode (``model.train()``, the default): forward draws a mask :math:`m` of the
+    input's shape, each entry 1 with probability :math:`1-p` and 0 with probability :math:`p`
+    (``rng.random(shape) >= p``), and returns
+
+    .. math:: a = \frac{z \odot m}{1 - p},
+
+    so that :math:`\mathbb E[a] = z`: the next layer sees, on average, what it will see in
+    evaluation. The mask is kept, and backward multiplies by the same mask:
+    :math:`dz = da \odot m / (1-p)` (the gradient flows only through the units that were
+    kept). Evaluation mode (``model.eval()``): :math:`a = z` and :math:`dz = da`.
+    Backward always uses what the last forward did, whatever the mode is by then.
+
+    ``p`` (``p``) must lie in [0, 1): ``p = 1`` would drop everything and divide by zero.
+    The masks come from ``rng``, a seeded ``np.random.Generator`` (seed 0 if omitted); pass
+    the generator that built the model's ``Linear`` layers, so one seed fixes the whole run.
+    :meth:`fix_mask` fixes the mask (for a gradient check, whose finite differences need the
+    same mask at every forward); ``fix_mask(None)`` draws again.
+
+    Shapes: any; the output has the input's shape and dtype (float32 stays float32).
+    """
+
+    def __init__(self, p: float = 0.5, *, rng: np.random.Generator | None = None,
+                 name: str | None = None):
+        super().__init__(name)
+        if not is_real_number(p) or not np.isfinite(float(p)) or not 0 <= float(p) < 1:
+            raise ValueError(f"Dropout: p (the probability of dropping a unit) must be a "
+                             f"number in [0, 1), got {p!r}"
+                             + ("; p = 1 would drop every unit" if is_real_number(p)
+                                and float(p) == 1 else ""))
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"Dropout: rng must be a np.random.Generator (e.g. "
+                            f"np.random.default_rng(0)), got {type(rng).__name__}")
+        self.p = float(p)
+        self.rng = np.random.default_rng(0) if rng is None else rng
+        self.mask: np.ndarray | None = None  # m / (1 - p) of the last forward, or None
+        self._fixed: np.ndarray | None = None
+
+    def _args(self) -> str:
+        return f"p={self.p:g}"
+
+    def fix_mask(self, keep) -> Dropout:
+        """Use ``keep`` (0/1 or booleans, the input's shape) as the mask of every forward in
+        training mode, instead of drawing one; ``None`` goes back to drawing. Returns the layer."""
+        if keep is None:
+            self._fixed = None
+            return self
+        keep = as_array(keep, f"{self!r}.fix_mask")
+        if keep.ndim == 0 or not np.isin(keep, (0, 1)).all():
+            raise ValueError(f"{self!r}.fix_mask expected an array of 0s and 1s (1 = keep), "
+                             f"got {keep!r}")
+        self._fixed = keep.astype(bool)
+        return self
+
+    def forward(self, z):
+        self.x = z = float_input(z, self)
+        if not self.training or self.p == 0.0:
+            self.mask = None
+            return z
+        if self._fixed is not None:
+            if self._fixed.shape != z.shape:
+                raise ValueError(f"{self!r}: the fixed mask has shape {self._fixed.shape}, "
+                                 f"the input {z.shape}")
+            keep = self._fixed
+        else:
+            keep = self.rng.random(z.shape) >= self.p
+        self.mask = keep.astype(z.dtype)
+        self.mask /= z.dtype.type(1.0 - self.p)
+        return z * self.mask
+
+    def backward(self, da):
+        da = self._check_dy(da)
+        return da if self.mask is None else da * self.mask

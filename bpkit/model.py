@@ -83,8 +83,9 @@ class Sequential:
 
     def train(self, mode: bool = True) -> Sequential:
         """Put every layer in training mode (``mode=True``) or evaluation mode; returns the
-        model. Only layers that differ between the two (:class:`bpkit.layers.BatchNorm`)
-        care: in training mode they use the batch's statistics and update running ones."""
+        model. Only layers that differ between the two care: in training mode
+        :class:`bpkit.layers.BatchNorm` uses the batch's statistics and updates running ones,
+        and :class:`bpkit.layers.Dropout` drops units; in evaluation mode neither does."""
         if not isinstance(mode, (bool, np.bool_)):
             raise TypeError(f"Sequential.train expected True or False, got {mode!r}")
         for layer in self.layers:

@@ -10,6 +10,17 @@ Notation: :math:`\theta` a parameter array, :math:`g = \partial L/\partial\theta
 gradient at step :math:`k = 1, 2, \dots` (the attribute ``t`` of an optimizer counts the
 steps taken; the book writes :math:`k`, keeping :math:`t` for the target), :math:`\eta` the
 learning rate ``lr``. Squares, square roots and divisions act elementwise.
+
+Weight decay: every optimizer takes ``weight_decay`` (:math:`\lambda`, default 0). In
+:class:`SGD`, :class:`RMSProp` and :class:`Adam` it is the gradient of the L2 penalty
+:math:`\frac{\lambda}{2}\lVert\theta\rVert^2` added to the loss, so each step uses
+:math:`g + \lambda\theta` in place of :math:`g` (coupled: the decay then passes through
+momentum and Adam's division). :class:`AdamW` applies it apart from the gradient
+(decoupled): :math:`\theta \leftarrow \theta - \eta\lambda\theta` before Adam's step.
+Every parameter decays, biases too (as in PyTorch's optimizers by default).
+
+Learning-rate schedules (:class:`StepSchedule`, :class:`CosineSchedule`) are :func:`bpkit.train.fit`
+callbacks that set the optimizer's ``lr`` before each epoch.
 """
 
 from __future__ import annotations
@@ -18,7 +29,8 @@ import numpy as np
 
 from ._checks import FLOATS, check_finite, check_positive, is_real_number
 
-__all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "clip_grad_norm"]
+__all__ = ["Optimizer", "SGD", "RMSProp", "Adam", "AdamW", "clip_grad_norm", "StepSchedule",
+           "CosineSchedule"]
 
 
 def check_fraction(value, what: str, allow_zero: bool = True) -> float:
@@ -34,7 +46,11 @@ def check_fraction(value, what: str, allow_zero: bool = True) -> float:
 
 
 class Optimizer:
-    """Base class. Holds the model (anything with ``params`` and ``grads`` dicts).
+    r"""Base class. Holds the model (anything with ``params`` and ``grads`` dicts).
+
+    ``weight_decay`` (:math:`\lambda \ge 0`): with ``_coupled`` True (every optimizer but
+    :class:`AdamW`), each step uses the gradient :math:`g + \lambda\theta` of the loss plus
+    :math:`\frac{\lambda}{2}\lVert\theta\rVert^2`; ``model.grads`` itself is not changed.
 
     ``t`` counts the steps taken (the step counter :math:`k` of the book); ``state`` maps
     each parameter name to a dict of the arrays the optimizer keeps for it (empty for plain
@@ -45,7 +61,7 @@ class Optimizer:
     shape than its parameter, or holding NaN or inf.
     """
 
-    def __init__(self, model, lr: float):
+    def __init__(self, model, lr: float, weight_decay: float = 0.0):
         name = type(self).__name__
         for attr in ("params", "grads"):
             if not hasattr(model, attr):
@@ -58,6 +74,7 @@ class Optimizer:
                                 f"or float64 (it is updated in place), got {what}")
         self.model = model
         self.lr = check_positive(lr, f"{type(self).__name__}: the learning rate lr")
+        self.weight_decay = check_non_negative(weight_decay, f"{name}: weight_decay")
         self.t = 0
         self.state: dict[str, dict[str, np.ndarray]] = {k: {} for k in model.params}
 
@@ -87,6 +104,8 @@ class Optimizer:
             check_finite(g, f"{name}: the gradient of {k!r}", "no parameter was changed; in "
                          "training this means the backward pass overflowed: try a smaller "
                          "learning rate")
+            if self.weight_decay and self._coupled:  # the gradient of (lambda/2) |theta|^2
+                g = g + self.weight_decay * p
             pairs.append((k, p, g))
         return pairs
 
@@ -96,6 +115,9 @@ class Optimizer:
         self.t += 1
         for k, p, g in pairs:
             self.update(k, p, g)
+
+    #: Weight decay added to the gradient (True) or applied apart from it (AdamW).
+    _coupled = True
 
     def update(self, name: str, p: np.ndarray, g: np.ndarray) -> None:  # pragma: no cover
         raise NotImplementedError
@@ -110,6 +132,19 @@ class Optimizer:
 
     def _args(self) -> str:
         return f"lr={self.lr:g}"
+
+    def _decay(self) -> str:
+        return f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
+
+
+def check_non_negative(value, what: str) -> float:
+    """Return ``value`` as a float if it is a finite number >= 0, else raise a clear error."""
+    if not is_real_number(value):
+        raise TypeError(f"{what} must be a number >= 0, got {value!r}")
+    v = float(value)
+    if not np.isfinite(v) or v < 0:
+        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
+    return v
 
 
 class SGD(Optimizer):
@@ -134,8 +169,9 @@ class SGD(Optimizer):
     State: ``state[name]["velocity"]``. Updates in place.
     """
 
-    def __init__(self, model, lr: float, momentum: float = 0.0, nesterov: bool = False):
-        super().__init__(model, lr)
+    def __init__(self, model, lr: float, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0):
+        super().__init__(model, lr, weight_decay)
         self.momentum = check_fraction(momentum, "SGD: momentum")
         if nesterov and self.momentum == 0:
             raise ValueError("SGD: nesterov=True needs a momentum in (0, 1), got momentum=0")
@@ -159,7 +195,8 @@ class SGD(Optimizer):
 
     def _args(self) -> str:
         extra = f", momentum={self.momentum:g}" if self.momentum else ""
-        return f"lr={self.lr:g}{extra}" + (", nesterov=True" if self.nesterov else "")
+        return (f"lr={self.lr:g}{extra}" + (", nesterov=True" if self.nesterov else "")
+                + self._decay())
 
 
 class RMSProp(Optimizer):
@@ -179,8 +216,9 @@ class RMSProp(Optimizer):
     State: ``state[name]["square_avg"]``. Updates in place.
     """
 
-    def __init__(self, model, lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8):
-        super().__init__(model, lr)
+    def __init__(self, model, lr: float = 0.01, rho: float = 0.9, eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(model, lr, weight_decay)
         self.rho = check_fraction(rho, "RMSProp: rho", allow_zero=False)
         self.eps = check_positive(eps, "RMSProp: eps")
 
@@ -191,7 +229,7 @@ class RMSProp(Optimizer):
         p -= self.lr * g / (np.sqrt(s) + self.eps)
 
     def _args(self) -> str:
-        return f"lr={self.lr:g}, rho={self.rho:g}, eps={self.eps:g}"
+        return f"lr={self.lr:g}, rho={self.rho:g}, eps={self.eps:g}" + self._decay()
 
 
 class Adam(Optimizer):
@@ -215,11 +253,12 @@ class Adam(Optimizer):
     """
 
     def __init__(self, model, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8):
-        super().__init__(model, lr)
-        self.beta1 = check_fraction(beta1, "Adam: beta1")
-        self.beta2 = check_fraction(beta2, "Adam: beta2")
-        self.eps = check_positive(eps, "Adam: eps")
+                 eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(model, lr, weight_decay)
+        name = type(self).__name__
+        self.beta1 = check_fraction(beta1, f"{name}: beta1")
+        self.beta2 = check_fraction(beta2, f"{name}: beta2")
+        self.eps = check_positive(eps, f"{name}: eps")
 
     def update(self, name, p, g):
         m = self._buffer(name, "m", p)
@@ -233,7 +272,109 @@ class Adam(Optimizer):
         p -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
 
     def _args(self) -> str:
-        return f"lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g}"
+        return (f"lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, eps={self.eps:g}"
+                + self._decay())
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov and Hutter): the decay is not part of
+    the gradient.
+
+    Each step first shrinks every parameter, then takes Adam's step from the gradient of the
+    loss alone:
+
+    .. math:: \theta \leftarrow \theta - \eta\lambda\,\theta, \qquad
+              \theta \leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat s} + \epsilon}
+
+    With the decay inside the gradient (``Adam(weight_decay=...)``), :math:`\lambda\theta` is
+    divided by :math:`\sqrt{\hat s}` like the rest, so parameters with large gradients are
+    hardly decayed and those with small ones are decayed hard; here every parameter shrinks
+    by the same factor :math:`1 - \eta\lambda` per step. ``weight_decay`` defaults to 0.01
+    (PyTorch's default). State as in :class:`Adam`. Updates in place.
+    """
+
+    _coupled = False
+
+    def __init__(self, model, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.01):
+        super().__init__(model, lr, beta1, beta2, eps, weight_decay)
+
+    def update(self, name, p, g):
+        if self.weight_decay:
+            p *= p.dtype.type(1.0 - self.lr * self.weight_decay)
+        super().update(name, p, g)
+
+
+# ------------------------------------------------------------------ learning-rate schedules
+
+
+class _Schedule:
+    r"""A :func:`bpkit.train.fit` callback that sets ``optimizer.lr`` to :meth:`lr_at` (epoch).
+
+    ``fit`` calls it after epoch 0 (before training) and after every epoch e, so the
+    epochs 1, 2, ... train with ``lr_at(0)``, ``lr_at(1)``, ...: ``lr_at(e)`` is the rate
+    after e epochs. The starting rate :math:`\eta_0` is the optimizer's ``lr`` when the
+    schedule is made. It never stops the run (it returns False).
+    """
+
+    def __init__(self, optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__} expected a bpkit optimizer (SGD, Adam, ...), "
+                            f"got a {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.lr0 = optimizer.lr
+
+    def lr_at(self, epoch: int) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _epoch(self, epoch) -> int:
+        if not isinstance(epoch, (int, np.integer)) or isinstance(epoch, bool) or epoch < 0:
+            raise ValueError(f"{type(self).__name__}.lr_at expected an epoch count (an integer "
+                             f">= 0), got {epoch!r}")
+        return int(epoch)
+
+    def __call__(self, history, model) -> bool:
+        self.optimizer.lr = self.lr_at(history.epoch[-1])
+        return False
+
+
+class StepSchedule(_Schedule):
+    r"""Step decay: multiply the learning rate by ``factor`` every ``every`` epochs,
+    :math:`\eta_e = \eta_0 \cdot \mathrm{factor}^{\lfloor e / \mathrm{every} \rfloor}`.
+    """
+
+    def __init__(self, optimizer, every: int, factor: float = 0.1):
+        super().__init__(optimizer)
+        if not isinstance(every, (int, np.integer)) or isinstance(every, bool) or every < 1:
+            raise ValueError(f"StepSchedule: every must be a number of epochs (an integer "
+                             f">= 1), got {every!r}")
+        self.every = int(every)
+        self.factor = check_fraction(factor, "StepSchedule: factor", allow_zero=False)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.lr0 * self.factor ** (self._epoch(epoch) // self.every)
+
+
+class CosineSchedule(_Schedule):
+    r"""Cosine decay from :math:`\eta_0` to ``lr_min`` over ``epochs`` epochs:
+    :math:`\eta_e = \eta_{min} + \frac12(\eta_0 - \eta_{min})(1 + \cos(\pi e / E))` for
+    :math:`e \le E` (``epochs``), and :math:`\eta_{min}` after. ``lr_min`` must lie in
+    :math:`[0, \eta_0)`; at 0 the last epoch's rate is small but positive.
+    """
+
+    def __init__(self, optimizer, epochs: int, lr_min: float = 0.0):
+        super().__init__(optimizer)
+        if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
+            raise ValueError(f"CosineSchedule: epochs must be an integer >= 1, got {epochs!r}")
+        self.epochs = int(epochs)
+        self.lr_min = check_non_negative(lr_min, "CosineSchedule: lr_min")
+        if self.lr_min >= self.lr0:
+            raise ValueError(f"CosineSchedule: lr_min must be below the optimizer's lr "
+                             f"({self.lr0:g}), got {lr_min!r}")
+
+    def lr_at(self, epoch: int) -> float:
+        e = min(self._epoch(epoch), self.epochs)
+        return self.lr_min + 0.5 * (self.lr0 - self.lr_min) * (1 + np.cos(np.pi * e / self.epochs))
 
 
 def clip_grad_norm(model, max_norm: float) -> float:

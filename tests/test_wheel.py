@@ -4,7 +4,9 @@ The wheel is built from this repository (offline, no build isolation), installed
 ``--no-deps`` into a new virtual environment that sees the dependencies of ``.venv`` through a
 path file (never its editable bpkit), and run from an empty folder: the import must come from
 the wheel, a chapter's import cell must run, and every file the widgets need (their JavaScript
-modules, the website's page script and stylesheet) must be in the installed package.
+modules, the website's page script and stylesheet) must be in the installed package, and so
+must the handwritten digits of ``bpkit.datasets.digits`` with the note on their source and
+licence.
 """
 
 from __future__ import annotations
@@ -31,11 +33,15 @@ exec(sys.stdin.read(), ns)  # the chapter's import cell
 import bpkit
 from bpkit.widgets.frontend import WIDGETS, module_source
 js = resources.files("bpkit.widgets").joinpath("js")
+from bpkit.datasets import digits
+x, t = digits()
 print(json.dumps({
     "file": bpkit.__file__,
     "version": metadata.version("bpkit-book"),
     "modules": {w: len(module_source(w)) for w in WIDGETS},
     "js": sorted(p.name for p in js.iterdir()),
+    "digits": [list(x.shape), int(t.sum()), float(x.sum())],
+    "data": sorted(p.name for p in resources.files("bpkit").joinpath("data").iterdir()),
 }))
 """
 
@@ -54,6 +60,7 @@ def test_the_wheel_installs_and_runs_a_chapter_in_a_clean_venv(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert [f"bpkit/widgets/js/{n}" in names for n in JS] == [True] * len(JS)
     assert not [n for n in names if n.startswith(("grading/", "tests/", "tools/"))]
+    assert "bpkit/data/digits.csv.gz" in names and "bpkit/data/README.md" in names
 
     env_dir = tmp_path / "clean"
     venv.EnvBuilder(with_pip=False).create(env_dir)
@@ -78,4 +85,8 @@ def test_the_wheel_installs_and_runs_a_chapter_in_a_clean_venv(tmp_path):
     assert pathlib.Path(found["file"]).is_relative_to(site)
     assert found["version"] == "0.1.0"
     assert found["js"] == JS
+    from bpkit.datasets import digits
+    x, t = digits()
+    assert found["digits"] == [[1797, 64], int(t.sum()), float(x.sum())]
+    assert found["data"] == ["README.md", "digits.csv.gz"]
     assert all(size > 1000 for size in found["modules"].values()), found["modules"]

@@ -7,13 +7,18 @@ Both start from the same weights. Steps alternate between the two, and the media
 repeats is printed, with bpkit's time over PyTorch's (the target is at most 1.5) and the
 size of the im2col buffers bpkit keeps for the backward pass.
 
-Run: ``python benchmarks/train_cnn.py`` (``--quick`` for fewer repeats). PyTorch is optional:
-without it, only bpkit's figures are printed. ``make torch-check`` installs it into .venv.
+Run: ``python benchmarks/train_cnn.py`` (``--quick`` for fewer repeats; ``--out FILE`` also
+writes the report to FILE, as ``benchmarks/results/train_cnn.txt``, which Chapter 9 prints, was
+made). PyTorch is optional and not a dependency of the book: without it, only bpkit's figures
+are printed; to compare, run the script with a Python that has torch and bpkit on its path
+(``PYTHONPATH=. /path/to/python-with-torch benchmarks/train_cnn.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import statistics
 import sys
 import time
@@ -74,7 +79,14 @@ def im2col_bytes(model) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", help="also write the report to this file")
     args = parser.parse_args(argv)
+    report = []
+
+    def say(line: str) -> None:
+        print(line)
+        report.append(line)
+
     repeats = 20 if args.quick else 100
     rng = np.random.default_rng(1)
     x = rng.standard_normal((BATCH, 1, SIDE, SIDE)).astype(DTYPE)
@@ -86,7 +98,7 @@ def main(argv=None) -> int:
         theirs = None
     if theirs is not None:  # the same first step: the same loss
         first = (bpkit_step(ours, x, y), torch_step(theirs, x, y))
-        print(f"first step's loss: bpkit {first[0]:.6f}, pytorch {first[1]:.6f}")
+        say(f"first step's loss: bpkit {first[0]:.6f}, pytorch {first[1]:.6f}")
     steps = {"bpkit": (ours, bpkit_step)} | ({"pytorch": (theirs, torch_step)} if theirs else {})
     for state, step in steps.values():  # warm-up
         for _ in range(3):
@@ -97,19 +109,26 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             step(state, x, y)
             times[name].append(time.perf_counter() - t0)
-    print(f"One training step, batch {BATCH}, 1-16-32 channels, 3x3 kernels, {SIDE}x{SIDE} "
-          f"inputs, float32, one thread for PyTorch; median of {repeats}:")
+    say(f"One training step, batch {BATCH}, 1-16-32 channels, 3x3 kernels, {SIDE}x{SIDE} "
+        f"inputs, float32, one thread for PyTorch; median of {repeats}:")
     ms = {name: 1000 * statistics.median(t) for name, t in times.items()}
     for name, value in ms.items():
-        print(f"  {name:<8} {value:7.2f} ms")
+        say(f"  {name:<8} {value:7.2f} ms")
     if "pytorch" in ms:
         import torch
-        print(f"bpkit / pytorch {torch.__version__}: {ms['bpkit'] / ms['pytorch']:.2f} "
-              "(target: at most 1.5)")
+        say(f"bpkit / pytorch {torch.__version__}: {ms['bpkit'] / ms['pytorch']:.2f} "
+            "(target: at most 1.5)")
     else:
-        print("pytorch: not installed (make torch-check installs it)")
-    print(f"im2col buffers kept for the backward pass: {im2col_bytes(ours[0]) / 2**20:.2f} MiB "
-          f"(batch {BATCH})")
+        say("pytorch: not installed")
+    say(f"im2col buffers kept for the backward pass: {im2col_bytes(ours[0]) / 2**20:.2f} MiB "
+        f"(batch {BATCH})")
+    if args.out:
+        threads = os.environ.get("OPENBLAS_NUM_THREADS", "not set")
+        say(f"machine: {platform.machine()}, {os.cpu_count()} CPU core(s); NumPy "
+            f"{np.__version__}, Python {platform.python_version()}, OPENBLAS_NUM_THREADS "
+            f"{threads}")
+        with open(args.out, "w") as f:
+            f.write("\n".join(report) + "\n")
     return 0
 
 

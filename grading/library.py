@@ -3,7 +3,8 @@
 The book's package holds code that answers some exercises: the checks' own references
 (everything in ``bpkit.exercises``), ``bpkit.widgets.chain.count_paths`` (Exercise 1.4),
 ``LeakyReLU.backward`` (Exercise 3.4), ``bpkit.train.EarlyStopping`` (Exercise 4.4), batch
-norm's backward pass (Exercise 6.2), and the
+norm's backward pass (Exercise 6.2), ``bpkit.conv``'s ``output_size`` and convolution and
+max-pooling backward passes (Exercises 9.1-9.4), and the
 worked example's loss and backward pass, from which centered differences give Chapter 2's
 derivatives. A hidden test gives no points to an answer that is one of them, inherits it,
 or refers to it from its code (directly, through a module attribute such as
@@ -43,6 +44,11 @@ EXTRA = {
     "3.4": ["bpkit.layers:LeakyReLU.backward"],
     "4.4": ["bpkit.train:EarlyStopping"],
     "6.2": ["bpkit.layers:BatchNorm.backward", "bpkit.layers:_Normalize._compact"],
+    "9.1": ["bpkit.conv:output_size"],
+    "9.2": ["bpkit.conv:conv2d_backward_reference", "bpkit.conv:Conv2D.backward"],
+    "9.3": ["bpkit.conv:MaxPool2D.backward"],
+    "9.4": ["bpkit.conv:conv2d_backward_reference", "bpkit.conv:Conv2D.backward",
+            "bpkit.conv:col2im"],
 }
 
 

@@ -60,7 +60,8 @@ def hidden_call(n, ex, namespace):
 def test_hidden_tests_accept_the_solution_and_reject_the_wrong_answer(n, capsys):
     book, found = chapter_exercises(n)
     wrong = importlib.import_module(f"test_exercises_ch{n}").WRONG_ANSWERS
-    assert sorted(grading.POINTS)[(n - 1) * 4:n * 4] == [ex["id"] for ex in found]
+    assert sorted(k for k in grading.POINTS if k.split(".")[0] == str(n)) == [
+        ex["id"] for ex in found]
     for ex in found:
         hidden_call(n, ex, run_exercise(n, ex["solution"].source, ex))
         with pytest.raises(grading.HiddenTestFailed, match=f"Exercise {ex['id']}, hidden"):

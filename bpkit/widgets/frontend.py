@@ -38,7 +38,7 @@ __all__ = ["BookWidget", "module_source", "page_script", "JS_FILES", "WIDGETS"]
 #: The modules every widget is built from, in order: the bpkit port, the drawing helpers.
 JS_FILES = ("port.js", "ui.js")
 #: The widgets written in this design (each has ``js/<name>.js``).
-WIDGETS = ("chain", "explorer", "optimizers", "trainer", "depth")
+WIDGETS = ("chain", "explorer", "optimizers", "trainer", "depth", "conv")
 
 
 def _read(name: str) -> str:

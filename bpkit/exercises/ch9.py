@@ -92,6 +92,8 @@ def check_conv1d_dw(conv1d_dw) -> None:
     for n, m in _DW_SHAPES:
         x, dy = rng.standard_normal(n), rng.standard_normal(m)
         got = call_reader("conv1d_dw", conv1d_dw, x.copy(), dy.copy())
+        if got is None:
+            raise ExerciseError("conv1d_dw returned None: end the function with a return.")
         want = _conv1d_dw(x, dy)
         if got is not None and np.shape(got) == want.shape and m > 1:
             got_arr = np.asarray(got, dtype=np.float64)
@@ -128,6 +130,9 @@ def check_maxpool_backward(maxpool_backward) -> None:
         x = rng.integers(0, 4, (rows, cols)).astype(float)  # small integers: many ties
         dy = rng.standard_normal((rows // 2, cols // 2))
         got = call_reader("maxpool_backward", maxpool_backward, x.copy(), dy.copy())
+        if got is None:
+            raise ExerciseError("maxpool_backward returned None: end the function with a "
+                                "return.")
         want = _maxpool_dx(x, dy)
         if got is not None and np.shape(got) == x.shape:
             got_arr = np.asarray(got, dtype=np.float64)
@@ -192,6 +197,9 @@ def check_conv_backward(conv_backward) -> None:
             raise ExerciseError("conv_backward must return a pair (dx, dW).")
         dx_want, dW_want = _conv_backward(x, W, dy)
         dx_got, dW_got = got
+        if dx_got is None or dW_got is None:
+            raise ExerciseError("conv_backward returned None for dx or dW: return both "
+                                "arrays.")
         if dx_got is not None and np.shape(dx_got) == x.shape:
             bug_dx, _ = buggy_conv_backward(x, W, dy)
             if np.allclose(np.asarray(dx_got, dtype=np.float64), bug_dx):

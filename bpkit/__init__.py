@@ -6,6 +6,7 @@ need matplotlib and ipywidgets (import those modules explicitly).
 """
 
 from . import (
+    conv,
     datasets,
     engine,
     gradcheck,
@@ -18,6 +19,7 @@ from . import (
     train,
     worked_example,
 )
+from .conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
 from .layers import (
     BatchNorm,
@@ -50,10 +52,11 @@ from .train import DivergenceError, DivergenceWarning, EarlyStopping, History, f
 __version__ = "0.1.0"
 
 __all__ = [
-    "datasets", "engine", "gradcheck", "layers", "losses", "model", "optim", "recurrent",
-    "surfaces",
+    "conv", "datasets", "engine", "gradcheck", "layers", "losses", "model", "optim",
+    "recurrent", "surfaces",
     "train", "worked_example",
     "check_layer", "check_loss", "check_model", "numerical_gradient", "rel_error",
+    "AvgPool2D", "Conv2D", "Flatten", "MaxPool2D",
     "BatchNorm", "Dropout", "Identity", "LayerNorm", "LeakyReLU", "Linear", "ReLU", "Residual",
     "Sigmoid", "SiLU", "Tanh", "RNN", "LSTM", "LastStep",
     "BinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",

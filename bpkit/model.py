@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_batch
+from .conv import Conv2D
 from .layers import Layer, Linear
 
 __all__ = ["Sequential"]
@@ -66,12 +67,12 @@ class Sequential:
         """Run every layer's backward in reverse; dL/dy -> dL/dx, filling ``grads``.
 
         Training needs only the parameter gradients: ``need_dx=False`` lets a first
-        ``Linear`` layer skip computing dL/dx (the data's gradient), and returns None.
+        ``Linear`` or ``Conv2D`` layer skip computing dL/dx (the data's gradient), and returns None.
         """
         for layer in reversed(self.layers[1:]):
             dy = layer.backward(dy)
         first = self.layers[0]
-        if need_dx or not isinstance(first, Linear):
+        if need_dx or not isinstance(first, (Linear, Conv2D)):
             return first.backward(dy)
         return first.backward(dy, need_dx=False)
 

@@ -5,8 +5,9 @@ The book's package holds code that answers some exercises: the checks' own refer
 ``LeakyReLU.backward`` (Exercise 3.4), ``bpkit.train.EarlyStopping`` (Exercise 4.4),
 ``bpkit.optim.AdamW`` (Exercise 5.1), batch norm's backward pass (Exercise 6.2), dropout's
 (Exercise 7.2), ``unbroadcast`` and the engines' topological orders and backward passes
-(Exercises 8.2 and 8.3), the recurrent layers' backward passes (Exercises 10.1 to 10.3),
-and the
+(Exercises 8.2 and 8.3), ``bpkit.conv``'s ``output_size`` and convolution and max-pooling
+backward passes (Exercises 9.1-9.4), the recurrent layers' backward passes (Exercises
+10.1 to 10.3), and the
 worked example's loss and backward pass, from which centered differences give Chapter 2's
 derivatives. A hidden test gives no points to an answer that is one of them, inherits it,
 or refers to it from its code (directly, through a module attribute such as
@@ -55,6 +56,11 @@ EXTRA = {
     "10.1": ["bpkit.recurrent:RNN.backward"],
     "10.2": ["bpkit.recurrent:RNN.backward", "bpkit.recurrent:LSTM.backward"],
     "10.3": ["bpkit.recurrent:LSTM.backward"],
+    "9.1": ["bpkit.conv:output_size"],
+    "9.2": ["bpkit.conv:conv2d_backward_reference", "bpkit.conv:Conv2D.backward"],
+    "9.3": ["bpkit.conv:MaxPool2D.backward"],
+    "9.4": ["bpkit.conv:conv2d_backward_reference", "bpkit.conv:Conv2D.backward",
+            "bpkit.conv:col2im"],
 }
 
 

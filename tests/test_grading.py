@@ -88,6 +88,14 @@ LUCKY = [  # answers a wrong formula gets right on the visible check's inputs al
                "            if waited == patience:\n"
                "                return best_epoch, epoch\n"
                "    return best_epoch, None\n"),
+    (9, "9.4", "def conv_backward(x, W, dy):\n"  # square images only
+               "    F, n = W.shape[0], x.shape[0] - W.shape[0] + 1\n"
+               "    dx, dW = np.zeros_like(x), np.zeros_like(W)\n"
+               "    for i in range(n):\n"
+               "        for j in range(n):\n"
+               "            dW += dy[i, j] * x[i:i + F, j:j + F]\n"
+               "            dx[i:i + F, j:j + F] += dy[i, j] * W\n"
+               "    return dx, dW\n"),
 ]
 
 
@@ -96,6 +104,7 @@ def test_hidden_tests_catch_an_answer_the_visible_check_accepts(n, exercise, sou
     _, found = chapter_exercises(n)
     ex = next(e for e in found if e["id"] == exercise)
     namespace = run_exercise(n, source, ex)
+    capsys.readouterr()  # what the given cells printed (Exercise 9.4 prints the buggy code)
     exec(ex["check"].source, namespace)  # the visible check passes...
     assert capsys.readouterr().out.startswith("Correct.")
     with pytest.raises(grading.HiddenTestFailed):  # ...the hidden tests do not
@@ -138,6 +147,11 @@ PASSED_OFF = [
                  "    dh[0, -1, 0] = h[0, -1, 0] - t\n"
                  "    layer.backward(dh)\n"
                  "    return layer.grads['Wh'][0, 0]\n"),
+    (9, "9.1", "from bpkit.conv import output_size as output_side\n"),
+    (9, "9.3", "def maxpool_backward(x, dy):\n"
+               "    pool = MaxPool2D(2)\n"
+               "    pool.forward(x[None, None])\n"
+               "    return pool.backward(dy[None, None])[0, 0]\n"),
     (2, "2.1", "def dL_dx1(p, x1, x2, t, f=we.loss):\n"
                "    return (f(p, x1 + 1e-6, x2, t) - f(p, x1 - 1e-6, x2, t)) / 2e-6\n"),
 ]

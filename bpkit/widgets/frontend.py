@@ -39,7 +39,7 @@ __all__ = ["BookWidget", "module_source", "page_script", "JS_FILES", "WIDGETS"]
 JS_FILES = ("port.js", "ui.js")
 #: The widgets written in this design (each has ``js/<name>.js``).
 WIDGETS = ("chain", "explorer", "optimizers", "trainer", "depth", "generalisation", "stepper",
-           "through_time")
+           "conv", "through_time")
 
 
 def _read(name: str) -> str:

@@ -386,3 +386,76 @@ def test_trainer_follows_the_kernel_when_the_network_changes(browser, jupyterlab
         assert errors == [], errors
     finally:
         context.close()
+
+
+CONV = ".jp-OutputArea-output .bpw-conv"
+CONV_NOTEBOOK = "conv_in_a_kernel.ipynb"
+# The controls the page holds and the output y[i][j] it shows (data-exact: what it received).
+READ_CONV = """(root) => ({
+  controls: {
+    i: Number(root.querySelector('input[name=i]').value),
+    j: Number(root.querySelector('input[name=j]').value),
+    digit: Number(root.querySelector('select[name=digit]').value),
+    kernel: Number(root.querySelector('select[name=kernel]').value)},
+  value: Number(root.querySelector('[data-role=value]').dataset.exact),
+  dW: [0, 1, 2].map((r) => [0, 1, 2].map((c) =>
+    Number(root.querySelector(`[data-role="dW-${r}-${c}"]`).dataset.exact))),
+})"""
+
+
+def test_conv_explorer_is_recomputed_by_the_kernel(browser, jupyterlab):
+    """Chapter 9's convolution explorer in a kernel: a position moved by the keyboard and a
+    kernel chosen from the menu are sent to the kernel, and what comes back is bpkit's."""
+    from bpkit.widgets.conv import ConvExplorer, conv_state
+
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nbformat.v4.new_notebook(metadata={"kernelspec": kernel}, cells=[
+        nbformat.v4.new_code_cell(
+            "from bpkit.widgets.conv import ConvExplorer\nconv = ConvExplorer()\nconv")]),
+        jupyterlab.root / CONV_NOTEBOOK)
+    data = ConvExplorer().data  # the same digits and kernels as the kernel's widget
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    context.route("**/*", lambda route: route.continue_()
+                  if route.request.url.startswith((jupyterlab.url + "/", "data:", "blob:"))
+                  else route.abort())
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    try:
+        page.goto(f"{jupyterlab.url}/lab/tree/{CONV_NOTEBOOK}?token={jupyterlab.token}",
+                  timeout=STARTUP_S * 1000)
+        page.wait_for_function(NOTEBOOK_READY, arg=CONV_NOTEBOOK,
+                               timeout=STARTUP_S * 1000, polling=250)
+        assert page.evaluate(RUN_COMMAND, ["notebook:run-all-cells", RUN_ALL_S * 1000])
+        conv = page.locator(CONV)
+        conv.wait_for(timeout=WIDGET_S * 1000)
+        handle = conv.element_handle()
+        start = handle.evaluate(READ_CONV)
+        assert start["controls"] == {"i": 3, "j": 3, "digit": 0, "kernel": 0}
+        assert close(start["value"], conv_state(start["controls"], data)["value"])
+
+        def wait_for_bpkit(controls, previous):
+            expected = conv_state(controls, data)
+            assert not close(expected["value"], previous)  # only the kernel's answer shows it
+            page.wait_for_function(
+                "([root, v]) => Math.abs(Number(root.querySelector('[data-role=value]')"
+                ".dataset.exact) - v) <= 1e-12 * Math.abs(v) + 1e-16",
+                arg=[handle, expected["value"]], timeout=WIDGET_S * 1000, polling=50)
+            shown = handle.evaluate(READ_CONV)
+            assert shown["controls"] == controls
+            assert all(close(a, b) or a == b == 0 for row_a, row_b in
+                       zip(shown["dW"], expected["dW"], strict=True)
+                       for a, b in zip(row_a, row_b, strict=True))
+
+        conv.locator("input[name=j]").focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        moved = {"i": 3, "j": 5, "digit": 0, "kernel": 0}
+        wait_for_bpkit(moved, start["value"])
+        conv.locator("select[name=kernel]").select_option("1")
+        conv.locator("select[name=digit]").select_option("2")
+        wait_for_bpkit({"i": 3, "j": 5, "digit": 2, "kernel": 1},
+                       conv_state(moved, data)["value"])
+        assert errors == [], errors
+    finally:
+        context.close()

@@ -1042,4 +1042,98 @@ function throughTimeState(controls, network) {
   const last = norms[norms.length - 1];
   return { steps: c.steps, scale: c.scale, seed: c.seed, norms,
     ratio: last > 0 ? norms[0] / last : null, loss: 0.5 * e2 };
+
+// ---- Chapter 9: convolution
+// Arrays are nested JavaScript arrays: images (N, C, H, W), kernels (O, C, k, k).
+
+// Mirrors bpkit.conv.output_size: rows (or columns) of the output, (n + 2 padding - k) /
+// stride + 1, refusing a kernel larger than the padded input or a stride that does not fit.
+function outputSize(n, k, stride, padding) {
+  const span = n + 2 * padding;
+  if (k > span) throw new Error(`outputSize: the kernel (${k}x${k}) is larger than the padded input`);
+  if ((span - k) % stride) throw new Error(`outputSize: stride ${stride} does not fit`);
+  return (span - k) / stride + 1;
+}
+
+// Helper: the (H, W) array a padded with p zeros on each side (numpy.pad of one channel).
+function pad2d(a, p) {
+  const rows = a.length, cols = a[0].length;
+  const out = zeros(rows + 2 * p, cols + 2 * p);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r + p][c + p] = a[r][c];
+  return out;
+}
+
+// Mirrors bpkit.conv.conv2d_reference: y[n][o][i][j] = b[o] + sum over c, u, v of
+// W[o][c][u][v] xpad[n][c][stride i + u][stride j + v], in the same order of the sums.
+function conv2dReference(x, W, b, stride = 1, padding = 0) {
+  const nIn = x[0].length, k = W[0][0].length;
+  const ho = outputSize(x[0][0].length, k, stride, padding);
+  const wo = outputSize(x[0][0][0].length, k, stride, padding);
+  return x.map((image) => {
+    const xp = image.map((channel) => pad2d(channel, padding));
+    return W.map((kernels, o) => {
+      const y = zeros(ho, wo);
+      for (let i = 0; i < ho; i++) {
+        for (let j = 0; j < wo; j++) {
+          let total = b[o];
+          for (let c = 0; c < nIn; c++) {
+            for (let u = 0; u < k; u++) {
+              for (let v = 0; v < k; v++) total += kernels[c][u][v] * xp[c][stride * i + u][stride * j + v];
+            }
+          }
+          y[i][j] = total;
+        }
+      }
+      return y;
+    });
+  });
+}
+
+// Mirrors bpkit.conv.conv2d_backward_reference: {dx, dW, db} for dy = dL/dy. Every output
+// position adds dy times its window to dW, and dy times the kernel onto the window of dx.
+function conv2dBackwardReference(x, W, dy, stride = 1, padding = 0) {
+  const nIn = x[0].length, nOut = W.length, k = W[0][0].length;
+  const h = x[0][0].length, w = x[0][0][0].length;
+  const ho = dy[0][0].length, wo = dy[0][0][0].length;
+  const dW = W.map((kernels) => kernels.map(() => zeros(k, k)));
+  const db = new Array(nOut).fill(0);
+  const dx = x.map((image, n) => {
+    const xp = image.map((channel) => pad2d(channel, padding));
+    const dxp = image.map(() => zeros(h + 2 * padding, w + 2 * padding));
+    for (let o = 0; o < nOut; o++) {
+      for (let i = 0; i < ho; i++) {
+        for (let j = 0; j < wo; j++) {
+          const g = dy[n][o][i][j];
+          db[o] += g;
+          for (let c = 0; c < nIn; c++) {
+            for (let u = 0; u < k; u++) {
+              for (let v = 0; v < k; v++) {
+                dW[o][c][u][v] += g * xp[c][stride * i + u][stride * j + v];
+                dxp[c][stride * i + u][stride * j + v] += g * W[o][c][u][v];
+              }
+            }
+          }
+        }
+      }
+    }
+    return dxp.map((channel) => channel.slice(padding, padding + h)
+      .map((row) => row.slice(padding, padding + w)));
+  });
+  return { dx, dW, db };
+}
+
+// Mirrors bpkit.widgets.conv.conv_state: the convolution explorer's numbers for controls
+// {digit, kernel, i, j} and the digits and kernels in `data`, with dL/dy = 1 at (i, j).
+const CONV_SIDE = 8, CONV_K = 3, CONV_PADDING = 1, CONV_STRIDE = 1;
+function convState(c, data) {
+  const x = [[data.digits[c.digit].x]];
+  const W = [[data.kernels[c.kernel].W]];
+  const y = conv2dReference(x, W, [0], CONV_STRIDE, CONV_PADDING)[0][0];
+  const dy = [[zeros(CONV_SIDE, CONV_SIDE)]];
+  dy[0][0][c.i][c.j] = 1.0;
+  const { dx, dW, db } = conv2dBackwardReference(x, W, dy, CONV_STRIDE, CONV_PADDING);
+  const xp = pad2d(x[0][0], CONV_PADDING);
+  const window = xp.slice(CONV_STRIDE * c.i, CONV_STRIDE * c.i + CONV_K)
+    .map((row) => row.slice(CONV_STRIDE * c.j, CONV_STRIDE * c.j + CONV_K));
+  return { y, value: y[c.i][c.j], window, dW: dW[0][0], db: db[0], dx: dx[0][0] };
 }

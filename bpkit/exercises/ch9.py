@@ -17,7 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ExerciseError, call_reader, check_close, correct, expect_function
+from . import (
+    ExerciseError,
+    call_reader,
+    check_close,
+    correct,
+    exercise_check,
+    expect_function,
+)
 
 __all__ = ["check_output_side", "check_conv1d_dw", "check_maxpool_backward",
            "check_conv_backward", "buggy_conv_backward"]
@@ -34,6 +41,7 @@ def _side(n, k, s, p):
     return (n + 2 * p - k) // s + 1
 
 
+@exercise_check("9.1")
 def check_output_side(output_side) -> None:
     """``output_side(n, F, stride, padding)``: rows (or columns) of a convolution's output."""
     expect_function("output_side", output_side)
@@ -85,6 +93,7 @@ def _conv1d_dw(x, dy):
     return np.array([sum(dy[i] * x[i + u] for i in range(len(dy))) for u in range(k)])
 
 
+@exercise_check("9.2")
 def check_conv1d_dw(conv1d_dw) -> None:
     """``conv1d_dw(x, dy)`` -> dL/dw for y_i = b + sum_u w_u x_{i+u}, given dy = dL/dy."""
     expect_function("conv1d_dw", conv1d_dw)
@@ -122,6 +131,7 @@ def _maxpool_dx(x, dy):
     return dx
 
 
+@exercise_check("9.3")
 def check_maxpool_backward(maxpool_backward) -> None:
     """``maxpool_backward(x, dy)`` -> dL/dx for 2x2 max-pooling with stride 2 of a 2-D x."""
     expect_function("maxpool_backward", maxpool_backward)
@@ -185,6 +195,7 @@ def _conv_backward(x, W, dy):
     return dx, dW
 
 
+@exercise_check("9.4")
 def check_conv_backward(conv_backward) -> None:
     """``conv_backward(x, W, dy)`` -> ``(dx, dW)`` for a one-channel 2-D convolution."""
     expect_function("conv_backward", conv_backward)

@@ -59,7 +59,7 @@ def check_output_side(output_side) -> None:
     got = np.array(got)
     want = np.array([_side(*c) for c in SIDES], dtype=float)
     if np.array_equal(got, want):
-        correct("A window of F pixels fits into a padded row of n + 2 zeta pixels at that "
+        correct("A window of F pixels fits into a padded row of n + 2 padding pixels at that "
                 "many starting points, one every stride pixels: the formula bpkit's "
                 "output_size uses, and what every layer's shape follows from.")
         return

@@ -122,7 +122,7 @@ def jvp(f, x, v):
 def jacobian_forward(f, x) -> np.ndarray:
     """The Jacobian of ``f`` at the 1-D array ``x`` (or a scalar), one forward pass per input.
 
-    Returns an array of shape ``(m, n)`` for m outputs and n inputs.
+    Returns an array of shape ``(n_out, n_in)`` for n_out outputs and n_in inputs.
     """
     x = np.atleast_1d(np.asarray(x, dtype=float))
     if x.ndim != 1:

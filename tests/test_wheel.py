@@ -91,5 +91,5 @@ def test_the_wheel_installs_and_runs_a_chapter_in_a_clean_venv(tmp_path):
     from bpkit.datasets import digits
     x, t = digits()
     assert found["digits"] == [[1797, 64], int(t.sum()), float(x.sum())]
-    assert found["data"] == ["README.md", "digits.csv.gz"]
+    assert found["data"] == ["README.md", "alice_chapter1.txt", "digits.csv.gz"]
     assert all(size > 1000 for size in found["modules"].values()), found["modules"]

@@ -925,6 +925,7 @@ function generalisationState(runs, controls) {
     train_loss_curve: run.train_loss, val_loss_curve: run.val_loss,
     train_loss: trainLoss, val_loss: valLoss, gap: valLoss - trainLoss,
     train_acc: trainAcc, val_acc: valAcc, acc_gap: trainAcc - valAcc };
+}
 
 // ---- Chapter 10: recurrent networks
 // (bpkit.recurrent and bpkit.widgets.through_time, for the gradient-through-time widget)
@@ -1042,6 +1043,7 @@ function throughTimeState(controls, network) {
   const last = norms[norms.length - 1];
   return { steps: c.steps, scale: c.scale, seed: c.seed, norms,
     ratio: last > 0 ? norms[0] / last : null, loss: 0.5 * e2 };
+}
 
 // ---- Chapter 9: convolution
 // Arrays are nested JavaScript arrays: images (N, C, H, W), kernels (O, C, k, k).

@@ -47,6 +47,14 @@ NOT_TERMS = [
     ("ch05", r"weights sum to|parameter units|start-at-zero bias"),  # Adam's averages
 ]
 
+# Other wordings the chapters use for a term, linked like the term itself (a regular expression).
+SYNONYMS = {
+    "exploding gradient": r"gradients\s+explode",
+    "Glorot initialisation": r"Glorot's\s+scale",
+    "He initialisation": r"He's\s+scale",
+    "saturation": r"saturates?",
+}
+
 # Masked before matching: each is replaced by placeholder characters of the same length.
 PROTECTED = [
     re.compile(r"^(?:#|:::).*$", re.M),  # headings, admonition fences and their titles
@@ -75,7 +83,8 @@ def glossary_terms() -> list[str]:
 
 def term_pattern(term: str) -> re.Pattern:
     """The term in running text: any case, any run of spaces/newlines between its words,
-    a plural in -s/-es (or the singular of a plural term), between word boundaries."""
+    a plural in -s/-es (or the singular of a plural term), or one of its SYNONYMS, between
+    word boundaries."""
     words = [re.escape(w) for w in term.split()]
     last = words[-1]
     if term.endswith("s") and not term.endswith("ss"):
@@ -83,7 +92,9 @@ def term_pattern(term: str) -> re.Pattern:
     else:
         last += "(?:s|es)?"
     body = r"\s+".join(words[:-1] + [last])
-    return re.compile(rf"(?<![\w-]){body}(?![\w-])", re.I)
+    if term in SYNONYMS:
+        body = f"{body}|{SYNONYMS[term]}"
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.I)
 
 
 def target_of(role_text: str) -> str:

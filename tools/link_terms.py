@@ -34,8 +34,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 GLOSSARY = BOOK / "glossary.md"
 
-# Uses of a glossary word in another sense, never linked: (chapter prefix or "", phrase).
-# The phrase is a regular expression matched without regard to case.
+# Uses of a glossary word in another sense, never linked: (chapters, phrase), both regular
+# expressions: the first matched at the start of the notebook's name ("" for every chapter),
+# the phrase matched without regard to case.
 NOT_TERMS = [
     ("", r"unit (?:vector|variance|length|circle|interval|slope|norm|step)s?"),
     ("", r"(?:has no|their) units"),  # physical units of Adam's step
@@ -43,6 +44,7 @@ NOT_TERMS = [
     ("", r"bias\W*(?: towards zero| correction)"),  # the bias of a running mean started at zero
     ("", r"enters with weight"),  # the weight of a value in a running average
     ("", r"(?:batch|layer) norm\b"),  # short names, linked as "batch normalisation"
+    ("ch0[1-8]", r"kernel"),  # before Chapter 9, the kernel is Jupyter's, not a convolution's
     ("ch04", r"fine-tuning"),  # a phase of a loss curve, not training on a new task
     ("ch05", r"weights sum to|parameter units|start-at-zero bias"),  # Adam's averages
 ]
@@ -111,7 +113,7 @@ def mask(text: str, chapter: str, longer: list[str]) -> str:
     """``text`` with every protected span blanked out (same length, so offsets still hold),
     and the uses of the ``longer`` terms that contain the one being looked for."""
     for where, phrase in NOT_TERMS:
-        if chapter.startswith(where):
+        if re.match(where, chapter):
             text = re.sub(phrase, blank, text, flags=re.I)
     for pattern in PROTECTED:
         text = pattern.sub(blank, text)

@@ -104,7 +104,8 @@ execute: venv
 	for nb in $(NB); do \
 		echo "executing $$nb"; \
 		$(NUMERICS) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-			--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
+			--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
+			--NotebookExporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor "$$nb" || exit 1; \
 	done
 
 # As root (a container), JupyterLab refuses to start without --allow-root.

@@ -416,6 +416,11 @@ function powerOfTen(k) {
   return "10" + String(k).split("").map((ch) => SUPERSCRIPT[ch]).join("");
 }
 
+// Helper: set several attributes of an element at once.
+function setAttributes(node, attrs) {
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+}
+
 // A bar chart on a logarithmic value axis: bars from the bottom of the axis up to each
 // positive value, a "0" where a value is 0; the previous setting's values as dashed outlines.
 // The two are aligned at their last bar (the output layer), so that each layer sits above the
@@ -438,6 +443,22 @@ function logBarChart(parent, { title, ylabel, what }) {
   s("rect", { x: box.x0, y: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0,
     class: "bpw-frame" }, svg);
   const axes = s("g", {}, svg), bars = s("g", {}, svg), ghosts = s("g", {}, svg);
+  let shownAxis = null;
+  const marks = [], ghostRects = [];
+  // Layer i's two ways of being shown: a bar (with its tooltip), or for a value with no
+  // place on a log scale, the value as text at the foot of the axis.
+  function layerMark(i) {
+    if (!marks[i]) {
+      const rect = s("rect", { stroke: "var(--bpw-fg)", "stroke-width": 0.6 });
+      rect.dataset.layer = String(i + 1);
+      s("title", {}, rect);
+      const zero = s("g", {});
+      s("title", {}, zero);
+      s("text", { "text-anchor": "middle" }, zero);
+      marks[i] = { rect, zero };
+    }
+    return marks[i];
+  }
 
   function draw(values, ghost, colour) {
     const positive = values.concat(ghost || []).filter((v) => v > 0 && Number.isFinite(v));
@@ -449,52 +470,73 @@ function logBarChart(parent, { title, ylabel, what }) {
     const shift = n - values.length, ghostShift = ghost ? n - ghost.length : 0;
     const sx = (k) => box.x0 + (k + 0.5) * slot;       // the middle of slot k
     const sy = (v) => box.y1 - ((Math.log10(v) - lo) / (hi - lo)) * (box.y1 - box.y0);
-    axes.replaceChildren();
-    const every = Math.ceil((hi - lo) / 6);             // at most 7 labelled decades
-    for (let k = lo; k <= hi; k++) {
-      const y = sy(10 ** k);
-      s("line", { x1: box.x0 - 4, x2: box.x0, y1: y, y2: y, class: "bpw-axis" }, axes);
-      if ((k - lo) % every === 0) {
-        s("text", { x: box.x0 - 6, y: y + 4, "text-anchor": "end", text: powerOfTen(k) }, axes);
+    // the axis is redrawn only when its scale or the number of layers changes; the bars and
+    // outlines keep their elements from one draw to the next (one per layer, made once,
+    // taken out of the drawing while not needed): making a few hundred SVG elements anew on
+    // every move of a slider cost half a frame at 50 layers
+    const axisKey = [lo, hi, n, shift, values.length].join(",");
+    if (axisKey !== shownAxis) {
+      shownAxis = axisKey;
+      axes.replaceChildren();
+      const every = Math.ceil((hi - lo) / 6);             // at most 7 labelled decades
+      for (let k = lo; k <= hi; k++) {
+        const y = sy(10 ** k);
+        s("line", { x1: box.x0 - 4, x2: box.x0, y1: y, y2: y, class: "bpw-axis" }, axes);
+        if ((k - lo) % every === 0) {
+          s("text", { x: box.x0 - 6, y: y + 4, "text-anchor": "end", text: powerOfTen(k) }, axes);
+        }
       }
-    }
-    const labelEvery = Math.ceil(values.length / 10);  // at most about 10 layer numbers
-    for (let i = 0; i < values.length; i++) {
-      const x = sx(i + shift);
-      const labelled = i === 0 || (i + 1) % labelEvery === 0;
-      s("line", { x1: x, x2: x, y1: box.y1, y2: box.y1 + (labelled ? 4 : 2), class: "bpw-axis" },
-        axes);
-      if (labelled) {
-        s("text", { x, y: box.y1 + 17, "text-anchor": "middle", text: String(i + 1) }, axes);
+      const labelEvery = Math.ceil(values.length / 10);  // at most about 10 layer numbers
+      for (let i = 0; i < values.length; i++) {
+        const x = sx(i + shift);
+        const labelled = i === 0 || (i + 1) % labelEvery === 0;
+        s("line", { x1: x, x2: x, y1: box.y1, y2: box.y1 + (labelled ? 4 : 2), class: "bpw-axis" },
+          axes);
+        if (labelled) {
+          s("text", { x, y: box.y1 + 17, "text-anchor": "middle", text: String(i + 1) }, axes);
+        }
       }
     }
     const barWidth = Math.min(28, 0.62 * slot);
-    bars.replaceChildren();
     values.forEach((v, i) => {
       const x = sx(i + shift);
+      const mark = layerMark(i);
       const tip = `layer ${i + 1}${i === values.length - 1 ? " (output)" : ""}: `
         + `${what} = ${fmt(v)}`;
       if (v > 0 && Number.isFinite(v)) {
-        const rect = s("rect", { x: x - barWidth / 2, y: sy(v), width: barWidth,
-          height: box.y1 - sy(v), fill: colour, stroke: "var(--bpw-fg)", "stroke-width": 0.6 },
-        bars);
-        rect.dataset.layer = String(i + 1);
-        s("title", { text: tip }, rect);
+        setAttributes(mark.rect, { x: x - barWidth / 2, y: sy(v), width: barWidth,
+          height: box.y1 - sy(v), fill: colour });
+        mark.rect.firstChild.textContent = tip;
+        if (!mark.rect.isConnected) bars.append(mark.rect);
+        mark.zero.remove();
       } else {  // no bar on a log scale: the value itself, at the foot of the axis
-        const g = s("g", {}, bars);
-        s("title", { text: tip }, g);
-        s("text", { x, y: box.y1 - 6, "text-anchor": "middle",
-          text: Number.isFinite(v) ? "0" : "?" }, g);
+        mark.zero.firstChild.textContent = tip;
+        setAttributes(mark.zero.lastChild, { x, y: box.y1 - 6 });
+        mark.zero.lastChild.textContent = Number.isFinite(v) ? "0" : "?";
+        if (!mark.zero.isConnected) bars.append(mark.zero);
+        mark.rect.remove();
       }
     });
-    ghosts.replaceChildren();
-    (ghost || []).forEach((v, i) => {
-      if (!(v > 0 && Number.isFinite(v))) return;
-      s("rect", { x: sx(i + ghostShift) - barWidth / 2 - Math.min(3, barWidth / 4),
-        y: sy(v), width: barWidth + 2 * Math.min(3, barWidth / 4), height: box.y1 - sy(v),
-        fill: "none", stroke: "var(--bpw-fg)", "stroke-width": 1.3,
-        "stroke-dasharray": "4 3" }, ghosts);
+    for (let i = values.length; i < marks.length; i++) {
+      marks[i].rect.remove();
+      marks[i].zero.remove();
+    }
+    const ghostValues = ghost || [];
+    ghostValues.forEach((v, i) => {
+      if (!ghostRects[i]) {
+        ghostRects[i] = s("rect", { fill: "none", stroke: "var(--bpw-fg)", "stroke-width": 1.3,
+          "stroke-dasharray": "4 3" });
+      }
+      if (!(v > 0 && Number.isFinite(v))) {
+        ghostRects[i].remove();
+        return;
+      }
+      const pad = Math.min(3, barWidth / 4);
+      setAttributes(ghostRects[i], { x: sx(i + ghostShift) - barWidth / 2 - pad, y: sy(v),
+        width: barWidth + 2 * pad, height: box.y1 - sy(v) });
+      if (!ghostRects[i].isConnected) ghosts.append(ghostRects[i]);
     });
+    for (let i = ghostValues.length; i < ghostRects.length; i++) ghostRects[i].remove();
   }
   return { svg, draw };
 }
@@ -703,15 +745,27 @@ function render({ model, el }) {
     }
     noteLine.textContent = note;
 
-    tableBody.replaceChildren();
-    r.norms.forEach((v, i) => {
-      const size = numberSpan(v === null ? NaN : v);
-      const spread = numberSpan(r.spreads[i] === null ? NaN : r.spreads[i]);
-      const err = check ? numberSpan(layerErrors[i], false, 2)
-        : h("span", { text: r.checkable ? "\u2026" : "\u2013" });
-      tableBody.append(h("tr", { "data-layer": String(i + 1) },
+    // the table's rows are made when the depth changes and otherwise keep their elements,
+    // only their numbers changing (new rows on every move of a slider cost most of a frame)
+    if (tableBody.rows.length !== r.norms.length) {
+      tableBody.replaceChildren(...r.norms.map((_, i) => h("tr", { "data-layer": String(i + 1) },
         h("th", { scope: "row", text: i === r.norms.length - 1 ? `${i + 1} (output)` : String(i + 1) }),
-        h("td", {}, size), h("td", {}, spread), h("td", {}, err)));
+        h("td", {}, numberSpan(NaN)), h("td", {}, numberSpan(NaN)), h("td", {}, h("span")))));
+    }
+    r.norms.forEach((v, i) => {
+      const [, size, spread, err] = tableBody.rows[i].cells;  // th, then three td
+      setNumber(size.firstChild, v === null ? NaN : v);
+      setNumber(spread.firstChild, r.spreads[i] === null ? NaN : r.spreads[i]);
+      const errSpan = err.firstChild;
+      if (check) {
+        errSpan.className = "bpw-num";
+        setNumber(errSpan, layerErrors[i], false, 2);
+      } else {  // not a number yet (running) or none (too large to check)
+        errSpan.removeAttribute("class");
+        errSpan.removeAttribute("title");
+        delete errSpan.dataset.exact;
+        errSpan.textContent = r.checkable ? "\u2026" : "\u2013";
+      }
     });
 
     const description = `Bars on a logarithmic scale: the size of each layer's error vector, `

@@ -292,7 +292,10 @@ function explorerState(c) {
 
 // Helper: a vector (n,) or a matrix (n, m) of zeros, like numpy.zeros.
 function zeros(n, m) {
-  return m === undefined ? new Array(n).fill(0) : Array.from({ length: n }, () => new Array(m).fill(0));
+  if (m === undefined) return new Array(n).fill(0);
+  const rows = new Array(n);
+  for (let i = 0; i < n; i++) rows[i] = new Array(m).fill(0);
+  return rows;
 }
 
 // Helper: apply f to every number of a vector or a matrix, giving a new one of the same shape.
@@ -314,32 +317,42 @@ class Linear {
   forward(x) {
     const { W, b } = this.params;
     this.x = x;
-    return x.map((row) => W.map((w, j) => {
-      let z = 0;
-      for (let k = 0; k < row.length; k++) z += row[k] * w[k];
-      return z + b[j];
-    }));
+    const z = zeros(x.length, W.length);
+    for (let n = 0; n < x.length; n++) {
+      const row = x[n], out = z[n];
+      for (let j = 0; j < W.length; j++) {
+        const w = W[j];
+        let s = 0;
+        for (let k = 0; k < row.length; k++) s += row[k] * w[k];
+        out[j] = s + b[j];
+      }
+    }
+    return z;
   }
   backward(dz, needDx = true) {
     const { W } = this.params;
     const x = this.x;
     const dW = this.grads.W, db = this.grads.b;
-    for (let j = 0; j < W.length; j++) {
-      for (let k = 0; k < W[j].length; k++) {
-        let s = 0;
-        for (let n = 0; n < x.length; n++) s += dz[n][j] * x[n][k];
-        dW[j][k] = s;
+    for (const row of dW) row.fill(0);
+    db.fill(0);
+    for (let n = 0; n < x.length; n++) {
+      const d = dz[n], xn = x[n];
+      for (let j = 0; j < W.length; j++) {
+        const g = d[j], row = dW[j];
+        for (let k = 0; k < xn.length; k++) row[k] += g * xn[k];
+        db[j] += g;
       }
-      let s = 0;
-      for (let n = 0; n < x.length; n++) s += dz[n][j];
-      db[j] = s;
     }
     if (!needDx) return null;
-    return dz.map((row) => W[0].map((_, k) => {
-      let s = 0;
-      for (let j = 0; j < W.length; j++) s += row[j] * W[j][k];
-      return s;
-    }));
+    const dx = zeros(dz.length, W[0].length);
+    for (let n = 0; n < dz.length; n++) {
+      const d = dz[n], out = dx[n];
+      for (let j = 0; j < W.length; j++) {
+        const g = d[j], w = W[j];
+        for (let k = 0; k < w.length; k++) out[k] += g * w[k];
+      }
+    }
+    return dx;
   }
 }
 
@@ -763,8 +776,10 @@ class Random {
 // "he" normal with std sqrt(2/n_in); biases zero (drawn from the page's generator).
 function initLinear(nIn, nOut, init, rng) {
   const limit = Math.sqrt(6.0 / (nIn + nOut)), std = Math.sqrt(2.0 / nIn);
-  const W = Array.from({ length: nOut }, () => Array.from({ length: nIn },
-    () => (init === "he" ? rng.normal() * std : rng.uniform(-limit, limit))));
+  const W = zeros(nOut, nIn);  // filled row by row, as NumPy fills an (n_out, n_in) array
+  for (let j = 0; j < nOut; j++) {
+    for (let k = 0; k < nIn; k++) W[j][k] = init === "he" ? rng.normal() * std : rng.uniform(-limit, limit);
+  }
   return new Linear(W, zeros(nOut));
 }
 

@@ -746,7 +746,7 @@ function render({ model, el }) {
     noteLine.textContent = note;
 
     // the table's rows are made when the depth changes and otherwise keep their elements,
-    // only their numbers changing (new rows on every move of a slider cost most of a frame)
+    // only their numbers changing, as the bars do
     if (tableBody.rows.length !== r.norms.length) {
       tableBody.replaceChildren(...r.norms.map((_, i) => h("tr", { "data-layer": String(i + 1) },
         h("th", { scope: "row", text: i === r.norms.length - 1 ? `${i + 1} (output)` : String(i + 1) }),

@@ -416,9 +416,11 @@ function powerOfTen(k) {
   return "10" + String(k).split("").map((ch) => SUPERSCRIPT[ch]).join("");
 }
 
-// Helper: set several attributes of an element at once.
+// Helper: set several attributes of an element at once (only those whose value changes).
 function setAttributes(node, attrs) {
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (node.getAttribute(k) !== String(v)) node.setAttribute(k, v);
+  }
 }
 
 // A bar chart on a logarithmic value axis: bars from the bottom of the axis up to each

@@ -12,6 +12,12 @@ table, moves the w11 slider as a reader does (a click on the slider's track), an
 the table to show the gradient that bpkit computes, here in the test, from the controls read
 back from the page's sliders. At the end the kernel and the server are shut down through
 Jupyter's REST API, and the test checks that both processes are gone.
+
+The other tests (the trainer, Chapter 8's backward stepper, Chapter 9's convolution explorer,
+Chapter 10's gradient-through-time explorer) each write a notebook of one cell that displays
+the widget (``widget_in_a_kernel``), run it in the same server, press the widget's keys and
+buttons, and wait for the numbers bpkit computes, here in the test, for the controls the page
+shows: what the page sends reaches the kernel, and what comes back is drawn.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -330,6 +337,35 @@ def test_explorer_slider_is_recomputed_by_the_kernel(browser, jupyterlab):
     print(f"  test body: {time.perf_counter() - started:.1f} s")
 
 
+@contextmanager
+def widget_in_a_kernel(browser, jupyterlab, notebook: str, source: str, selector: str):
+    """A new notebook ``notebook`` of one code cell, ``source``, opened in JupyterLab and run
+    there (network blocked but for the server); yields the page, the widget the cell displays
+    (``selector``) once it is drawn, and the list of the page's errors."""
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nbformat.v4.new_notebook(metadata={"kernelspec": kernel},
+                                            cells=[nbformat.v4.new_code_cell(source)]),
+                   jupyterlab.root / notebook)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    context.route("**/*", lambda route: route.continue_()
+                  if route.request.url.startswith((jupyterlab.url + "/", "data:", "blob:"))
+                  else route.abort())
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    try:
+        page.goto(f"{jupyterlab.url}/lab/tree/{notebook}?token={jupyterlab.token}",
+                  timeout=STARTUP_S * 1000)
+        page.wait_for_function(NOTEBOOK_READY, arg=notebook, timeout=STARTUP_S * 1000,
+                               polling=250)
+        assert page.evaluate(RUN_COMMAND, ["notebook:run-all-cells", RUN_ALL_S * 1000])
+        widget = page.locator(selector)
+        widget.wait_for(timeout=WIDGET_S * 1000)
+        yield page, widget, errors
+    finally:
+        context.close()
+
+
 TRAINER = ".jp-OutputArea-output .bpw-trainer"
 TRAINER_NOTEBOOK = "trainer_in_a_kernel.ipynb"
 # How many units the drawn network has, and the step the status line shows.
@@ -344,26 +380,9 @@ def test_trainer_follows_the_kernel_when_the_network_changes(browser, jupyterlab
     """A new network (more units, another layer, three classes) is built by the kernel and
     drawn when its weights arrive; the page never draws new controls with old weights, and
     the controls after it still reach the kernel (a Step trains the new network)."""
-    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nbformat.v4.new_notebook(metadata={"kernelspec": kernel}, cells=[
-        nbformat.v4.new_code_cell(
-            "from bpkit.widgets.trainer import Trainer\ntrainer = Trainer('moons')\ntrainer")]),
-        jupyterlab.root / TRAINER_NOTEBOOK)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    context.route("**/*", lambda route: route.continue_()
-                  if route.request.url.startswith((jupyterlab.url + "/", "data:", "blob:"))
-                  else route.abort())
-    page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    try:
-        page.goto(f"{jupyterlab.url}/lab/tree/{TRAINER_NOTEBOOK}?token={jupyterlab.token}",
-                  timeout=STARTUP_S * 1000)
-        page.wait_for_function(NOTEBOOK_READY, arg=TRAINER_NOTEBOOK,
-                               timeout=STARTUP_S * 1000, polling=250)
-        assert page.evaluate(RUN_COMMAND, ["notebook:run-all-cells", RUN_ALL_S * 1000])
-        trainer = page.locator(TRAINER)
-        trainer.wait_for(timeout=WIDGET_S * 1000)
+    with widget_in_a_kernel(browser, jupyterlab, TRAINER_NOTEBOOK,
+                            "from bpkit.widgets.trainer import Trainer\ntrainer = Trainer('moons')\n"
+                            "trainer", TRAINER) as (page, trainer, errors):
         handle = trainer.element_handle()
         start = handle.evaluate(READ_TRAINER)
         assert start["units"] == 2 + 2 * 8 + 2 and start["step"] == 0, start
@@ -384,8 +403,6 @@ def test_trainer_follows_the_kernel_when_the_network_changes(browser, jupyterlab
         page.wait_for_function(f"(root) => ({READ_TRAINER})(root).step === 1", arg=handle,
                                timeout=WIDGET_S * 1000, polling=50)
         assert errors == [], errors
-    finally:
-        context.close()
 
 
 CONV = ".jp-OutputArea-output .bpw-conv"
@@ -408,27 +425,10 @@ def test_conv_explorer_is_recomputed_by_the_kernel(browser, jupyterlab):
     kernel chosen from the menu are sent to the kernel, and what comes back is bpkit's."""
     from bpkit.widgets.conv import ConvExplorer, conv_state
 
-    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nbformat.v4.new_notebook(metadata={"kernelspec": kernel}, cells=[
-        nbformat.v4.new_code_cell(
-            "from bpkit.widgets.conv import ConvExplorer\nconv = ConvExplorer()\nconv")]),
-        jupyterlab.root / CONV_NOTEBOOK)
     data = ConvExplorer().data  # the same digits and kernels as the kernel's widget
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    context.route("**/*", lambda route: route.continue_()
-                  if route.request.url.startswith((jupyterlab.url + "/", "data:", "blob:"))
-                  else route.abort())
-    page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    try:
-        page.goto(f"{jupyterlab.url}/lab/tree/{CONV_NOTEBOOK}?token={jupyterlab.token}",
-                  timeout=STARTUP_S * 1000)
-        page.wait_for_function(NOTEBOOK_READY, arg=CONV_NOTEBOOK,
-                               timeout=STARTUP_S * 1000, polling=250)
-        assert page.evaluate(RUN_COMMAND, ["notebook:run-all-cells", RUN_ALL_S * 1000])
-        conv = page.locator(CONV)
-        conv.wait_for(timeout=WIDGET_S * 1000)
+    with widget_in_a_kernel(browser, jupyterlab, CONV_NOTEBOOK,
+                            "from bpkit.widgets.conv import ConvExplorer\nconv = ConvExplorer()\n"
+                            "conv", CONV) as (page, conv, errors):
         handle = conv.element_handle()
         start = handle.evaluate(READ_CONV)
         assert start["controls"] == {"i": 3, "j": 3, "digit": 0, "kernel": 0}
@@ -457,5 +457,100 @@ def test_conv_explorer_is_recomputed_by_the_kernel(browser, jupyterlab):
         wait_for_bpkit({"i": 3, "j": 5, "digit": 2, "kernel": 1},
                        conv_state(moved, data)["value"])
         assert errors == [], errors
-    finally:
-        context.close()
+
+
+THROUGH_TIME = ".jp-OutputArea-output .bpw-through-time"
+# The sliders and the ratio ||dL/dh_0|| / ||dL/dh_T|| the page shows (data-exact).
+READ_THROUGH_TIME = """(root) => ({
+  steps: Number(root.querySelector('input[name=steps]').value),
+  scale: Number(root.querySelector('input[name=scale]').value),
+  ratio: Number(root.querySelector('[data-role=ratio]').dataset.exact),
+})"""
+
+
+def test_through_time_is_recomputed_by_the_kernel(browser, jupyterlab):
+    """Chapter 10's gradient-through-time explorer in a kernel: the sliders moved by the
+    keyboard and the New seed button reach the kernel, and the ratio that comes back is
+    bpkit's for those controls and that seed's network."""
+    from bpkit.widgets.through_time import make_network, through_time_state
+
+    def expected(shown, seed):
+        controls = {"steps": shown["steps"], "scale": shown["scale"], "seed": seed}
+        return through_time_state(controls, make_network(seed))["ratio"]
+
+    with widget_in_a_kernel(browser, jupyterlab, "through_time_in_a_kernel.ipynb",
+                            "from bpkit.widgets.through_time import ThroughTime\n"
+                            "widget = ThroughTime(steps=30, scale=1.0, seed=0)\nwidget",
+                            THROUGH_TIME) as (page, widget, errors):
+        handle = widget.element_handle()
+        start = handle.evaluate(READ_THROUGH_TIME)
+        assert (start["steps"], start["scale"]) == (30, 1.0)
+        assert close(start["ratio"], expected(start, 0))
+
+        def wait_for_ratio(value):
+            page.wait_for_function(
+                "([root, v]) => Math.abs(Number(root.querySelector('[data-role=ratio]')"
+                ".dataset.exact) - v) <= 1e-12 * Math.abs(v)",
+                arg=[handle, value], timeout=WIDGET_S * 1000, polling=50)
+
+        widget.locator("input[name=scale]").focus()
+        page.keyboard.press("ArrowLeft")  # a smaller W_h: the ratio changes
+        widget.locator("input[name=steps]").focus()
+        page.keyboard.press("ArrowRight")
+        moved = handle.evaluate(READ_THROUGH_TIME)
+        assert (moved["steps"], moved["scale"]) == (31, 0.95)
+        assert not close(expected(moved, 0), start["ratio"])
+        wait_for_ratio(expected(moved, 0))
+        widget.get_by_role("button", name="New seed").click()  # seed 1: new weights
+        assert not close(expected(moved, 1), expected(moved, 0))
+        wait_for_ratio(expected(moved, 1))
+        assert errors == [], errors
+
+
+STEPPER = ".jp-OutputArea-output .bpw-stepper"
+# Each node's gradient as the page shows it (data-exact), for the nodes revealed so far.
+READ_STEPPER = """(root) => Object.fromEntries(Array.from(root.querySelectorAll('g[data-node]'))
+  .filter((g) => g.querySelector('.bpw-grad').dataset.exact !== undefined)
+  .map((g) => [g.dataset.node, Number(g.querySelector('.bpw-grad').dataset.exact)]))"""
+
+
+def test_backward_stepper_steps_in_the_kernel(browser, jupyterlab):
+    """Chapter 8's backward stepper in a kernel: each Step is done by BackwardStepper.step in
+    the kernel, and the gradients revealed are bpkit's, in bpkit's order; a slider moved
+    afterwards makes the kernel recompute them."""
+    from bpkit.widgets.stepper import BackwardStepper
+
+    with widget_in_a_kernel(browser, jupyterlab, "stepper_in_a_kernel.ipynb",
+                            "from bpkit.widgets.stepper import BackwardStepper\n"
+                            "stepper = BackwardStepper('neuron', x=0.8, w=-1.5, b=0.3)\nstepper",
+                            STEPPER) as (page, widget, errors):
+        handle = widget.element_handle()
+        assert handle.evaluate(READ_STEPPER) == {}  # step 0: no gradient shown yet
+        ours = BackwardStepper("neuron", x=0.8, w=-1.5, b=0.3)
+
+        def wait_for_shown(names):
+            page.wait_for_function(
+                f"(root) => Object.keys(({READ_STEPPER})(root)).length === {len(names)}",
+                arg=handle, timeout=WIDGET_S * 1000, polling=50)
+            shown = handle.evaluate(READ_STEPPER)
+            assert sorted(shown) == sorted(names)
+            return shown
+
+        for k in range(1, 4):
+            widget.get_by_role("button", name="Step").first.click()
+            ours.step()
+            shown = wait_for_shown(ours.backward_order[:k])
+            assert all(close(shown[name], g) or shown[name] == g == 0
+                       for name, g in ours.shown.items())
+        widget.locator("input[name=x]").focus()
+        page.keyboard.press("ArrowRight")  # x 0.8 -> 0.85: the kernel recomputes
+        ours.set(x=0.85)
+        page.wait_for_function(
+            "([root, v]) => Math.abs(Number(root.querySelector('g[data-node=x] .bpw-value')"
+            ".dataset.exact) - v) <= 1e-12",
+            arg=[handle, 0.85], timeout=WIDGET_S * 1000, polling=50)
+        shown = handle.evaluate(READ_STEPPER)
+        assert sorted(shown) == sorted(ours.shown)
+        assert all(close(shown[name], g) or shown[name] == g == 0
+                   for name, g in ours.shown.items())
+        assert errors == [], errors

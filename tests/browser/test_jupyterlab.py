@@ -13,11 +13,12 @@ the table to show the gradient that bpkit computes, here in the test, from the c
 back from the page's sliders. At the end the kernel and the server are shut down through
 Jupyter's REST API, and the test checks that both processes are gone.
 
-The other tests (the trainer, Chapter 8's backward stepper, Chapter 9's convolution explorer,
-Chapter 10's gradient-through-time explorer) each write a notebook of one cell that displays
-the widget (``widget_in_a_kernel``), run it in the same server, press the widget's keys and
-buttons, and wait for the numbers bpkit computes, here in the test, for the controls the page
-shows: what the page sends reaches the kernel, and what comes back is drawn.
+The other tests (the trainer, Chapter 7's overfitting explorer, Chapter 8's backward stepper,
+Chapter 9's convolution explorer, Chapter 10's gradient-through-time explorer) each write a
+notebook of one cell that displays the widget (``widget_in_a_kernel``), run it in the same
+server, press the widget's keys, buttons and menus, and wait for the numbers bpkit computes,
+here in the test, for the controls the page shows: what the page sends reaches the kernel, and
+what comes back is drawn.
 """
 
 from __future__ import annotations
@@ -553,4 +554,42 @@ def test_backward_stepper_steps_in_the_kernel(browser, jupyterlab):
         assert sorted(shown) == sorted(ours.shown)
         assert all(close(shown[name], g) or shown[name] == g == 0
                    for name, g in ours.shown.items())
+        assert errors == [], errors
+
+
+GENERALISATION = ".jp-OutputArea-output .bpw-generalisation"
+# The menus and the last epoch's validation loss the page shows (data-exact).
+READ_GENERALISATION = """(root) => ({
+  controls: Object.fromEntries(Array.from(root.querySelectorAll('select'))
+    .map((s) => [s.name, Number(s.value)])),
+  val_loss: Number(root.querySelector('[data-key=val_loss]').dataset.exact),
+})"""
+
+
+def test_generalisation_explorer_is_answered_by_the_kernel(browser, jupyterlab):
+    """Chapter 7's overfitting explorer in a kernel: a setting picked from the menus is sent
+    to the kernel, whose runs (trained there by bpkit when the widget was made) give the
+    losses drawn; they equal the runs trained here, seeded the same."""
+    from bpkit.widgets.generalisation import generalisation_state, precompute
+
+    runs = precompute()
+    with widget_in_a_kernel(browser, jupyterlab, "generalisation_in_a_kernel.ipynb",
+                            "from bpkit.widgets.generalisation import GeneralisationExplorer\n"
+                            "explorer = GeneralisationExplorer()\nexplorer",
+                            GENERALISATION) as (page, widget, errors):
+        handle = widget.element_handle()
+        start = handle.evaluate(READ_GENERALISATION)
+        assert start["controls"] == {"n_train": 100, "width": 128, "weight_decay": 0,
+                                     "dropout": 0}
+        assert close(start["val_loss"], generalisation_state(runs, start["controls"])["val_loss"])
+        widget.locator("select[name=n_train]").select_option("300")
+        widget.locator("select[name=dropout]").select_option("0.5")
+        picked = {**start["controls"], "n_train": 300, "dropout": 0.5}
+        want = generalisation_state(runs, picked)["val_loss"]
+        assert not close(want, start["val_loss"])
+        page.wait_for_function(
+            "([root, v]) => Math.abs(Number(root.querySelector('[data-key=val_loss]')"
+            ".dataset.exact) - v) <= 1e-12 * Math.abs(v)",
+            arg=[handle, want], timeout=WIDGET_S * 1000, polling=50)
+        assert handle.evaluate(READ_GENERALISATION)["controls"] == picked
         assert errors == [], errors

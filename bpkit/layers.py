@@ -476,22 +476,22 @@ class Residual(Layer):
 
 
 class Dropout(Layer):
-    r"""Inverted dropout: in training, zero each value with probability :math:`p` and scale
-    the survivors by :math:`1/(1-p)`.
+    r"""Inverted dropout: in training, zero each value with probability :math:`r` (the rate,
+    the argument ``p``) and scale the survivors by :math:`1/(1-r)`.
 
-    Training mode (``model.train()``, the default): forward draws a mask :math:`m` of the
-    input's shape, each entry 1 with probability :math:`1-p` and 0 with probability :math:`p`
+    Training mode (``model.train()``, the default): forward draws a mask :math:`\chi` of the
+    input's shape, each entry 1 with probability :math:`1-r` and 0 with probability :math:`r`
     (``rng.random(shape) >= p``), and returns
 
-    .. math:: a = \frac{z \odot m}{1 - p},
+    .. math:: a = \frac{z \odot \chi}{1 - r},
 
     so that :math:`\mathbb E[a] = z`: the next layer sees, on average, what it will see in
-    evaluation. The mask is kept, and backward multiplies by the same mask:
-    :math:`dz = da \odot m / (1-p)` (the gradient flows only through the units that were
-    kept). Evaluation mode (``model.eval()``): :math:`a = z` and :math:`dz = da`.
+    evaluation. The mask is kept (``mask`` holds :math:`\chi/(1-r)`), and backward multiplies
+    by it: :math:`dz = da \odot \chi / (1-r)` (the gradient flows only through the units that
+    were kept). Evaluation mode (``model.eval()``): :math:`a = z` and :math:`dz = da`.
     Backward always uses what the last forward did, whatever the mode is by then.
 
-    ``p`` (``p``) must lie in [0, 1): ``p = 1`` would drop everything and divide by zero.
+    ``p`` must lie in [0, 1): ``p = 1`` would drop everything and divide by zero.
     The masks come from ``rng``, a seeded ``np.random.Generator`` (seed 0 if omitted); pass
     the generator that built the model's ``Linear`` layers, so one seed fixes the whole run.
     :meth:`fix_mask` fixes the mask (for a gradient check, whose finite differences need the
@@ -513,7 +513,7 @@ class Dropout(Layer):
                             f"np.random.default_rng(0)), got {type(rng).__name__}")
         self.p = float(p)
         self.rng = np.random.default_rng(0) if rng is None else rng
-        self.mask: np.ndarray | None = None  # m / (1 - p) of the last forward, or None
+        self.mask: np.ndarray | None = None  # chi / (1 - r) of the last forward, or None
         self._fixed: np.ndarray | None = None
 
     def _args(self) -> str:

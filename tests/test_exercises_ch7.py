@@ -6,9 +6,10 @@ every exercise of the chapter in a kernel.
 
 import numpy as np
 import pytest
+from exercise_helpers import checkers
 
 from bpkit.datasets import digits, train_val_test_split
-from bpkit.exercises import ExerciseError, ch7
+from bpkit.exercises import ch7
 from bpkit.layers import Dropout
 from bpkit.losses import SoftmaxCrossEntropy
 from bpkit.train import evaluate
@@ -34,6 +35,8 @@ ANSWER_STRINGS = {
     "7.4": ["(64, 0.0, 0.3)", "0.961", "0.9610027855153204"],
 }
 
+no_leak, passes, fails = checkers(ANSWER_STRINGS)
+
 
 def l2_gradient(params, grads, gamma):
     return {k: g + gamma * params[k] if k.endswith("W") else g.copy() for k, g in grads.items()}
@@ -52,21 +55,7 @@ def random_shifts(x, rng):
     return out.reshape(x.shape)
 
 
-def no_leak(text, ex):
-    assert not [s for s in ANSWER_STRINGS[ex] if s in text], text
 
-
-def passes(check, answer, ex, capsys, *more):
-    check(answer, *more)
-    out = capsys.readouterr().out
-    assert out.startswith("Correct.")
-    no_leak(out, ex)
-
-
-def fails(check, match, ex, *answers):
-    with pytest.raises(ExerciseError, match=match) as info:
-        check(*answers)
-    no_leak(str(info.value), ex)
 
 
 # ----------------------------------------------------------------- 7.1

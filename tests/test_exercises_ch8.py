@@ -8,10 +8,11 @@ import sys
 
 import numpy as np
 import pytest
+from exercise_helpers import checkers
 
 from bpkit.autograd import Tensor, unbroadcast
 from bpkit.engine import Value
-from bpkit.exercises import ExerciseError, ch8
+from bpkit.exercises import ch8
 
 WRONG_ANSWERS = {
     "8.1": "def softplus(x):\n    return (x.exp() + 1).log()\n",
@@ -28,6 +29,8 @@ ANSWER_STRINGS = {
     "8.3": ["for node in reversed(order)", "p.grad += local * node.grad"],
     "8.4": ["v[0] * x[1] + x[0] * v[1]", "np.cos(u) * u_dot", "2 * x[1] * v[1]"],
 }
+
+no_leak, passes, fails = checkers(ANSWER_STRINGS)
 
 
 def softplus(x):
@@ -66,21 +69,7 @@ def jvp_by_hand(x, v):
     return np.array([u_dot, np.cos(u) * u_dot + 2 * x[1] * v[1]])
 
 
-def no_leak(text, ex):
-    assert not [s for s in ANSWER_STRINGS[ex] if s in text], text
 
-
-def passes(check, answer, ex, capsys):
-    check(answer)
-    out = capsys.readouterr().out
-    assert out.startswith("Correct.")
-    no_leak(out, ex)
-
-
-def fails(check, answer, ex, match):
-    with pytest.raises(ExerciseError, match=match) as info:
-        check(answer)
-    no_leak(str(info.value), ex)
 
 
 # ----------------------------------------------------------------- 8.1
@@ -117,7 +106,7 @@ def _softplus_with(backward):
     ("softplus", "expected a function"),
 ])
 def test_softplus_wrong(wrong, match):
-    fails(ch8.check_softplus, wrong, "8.1", match)
+    fails(ch8.check_softplus, match, "8.1", wrong)
 
 
 # ----------------------------------------------------------------- 8.2
@@ -142,7 +131,7 @@ def test_the_checks_cases_agree_with_unbroadcast():
     (lambda g, s: None, "returned None"),
 ])
 def test_sum_to_shape_wrong(wrong, match):
-    fails(ch8.check_sum_to_shape, wrong, "8.2", match)
+    fails(ch8.check_sum_to_shape, match, "8.2", wrong)
 
 
 # ----------------------------------------------------------------- 8.3
@@ -195,7 +184,7 @@ def _no_seed(output):
 ])
 def test_backward_fixed_wrong(wrong, match):
     assert sys.getrecursionlimit() < 4000  # the chain must be deeper than the limit
-    fails(ch8.check_backward_fixed, wrong, "8.3", match)
+    fails(ch8.check_backward_fixed, match, "8.3", wrong)
 
 
 # ----------------------------------------------------------------- 8.4
@@ -229,7 +218,7 @@ def _finite_step(x, v, h=1e-6):
     (lambda x, v: None, "returned None"),
 ])
 def test_jvp_by_hand_wrong(wrong, match):
-    fails(ch8.check_jvp_by_hand, wrong, "8.4", match)
+    fails(ch8.check_jvp_by_hand, match, "8.4", wrong)
 
 
 @pytest.mark.parametrize("exercise, check, answer", [

@@ -6,9 +6,10 @@ every exercise of the chapter in a kernel.
 
 import numpy as np
 import pytest
+from exercise_helpers import checkers
 
 from bpkit.conv import MaxPool2D, conv2d_backward_reference, output_size
-from bpkit.exercises import ExerciseError, ch9
+from bpkit.exercises import ch9
 from bpkit.gradcheck import numerical_gradient
 
 WRONG_ANSWERS = {
@@ -27,6 +28,8 @@ ANSWER_STRINGS = {
     "9.3": ["dx[2 * i + u, 2 * j + v] += dy[i, j]", "np.argmax(window)"],
     "9.4": ["dx[i + u, j + v] += dy[i, j] * W[u, v]", "dy[i, j] * W[u, v]"],
 }
+
+no_leak, passes, fails = checkers(ANSWER_STRINGS)
 
 
 def output_side(n, F, stride, padding):
@@ -62,21 +65,7 @@ def conv_backward(x, W, dy):
     return dx, dW
 
 
-def no_leak(text, ex):
-    assert not [s for s in ANSWER_STRINGS[ex] if s in text], text
 
-
-def passes(check, answer, ex, capsys):
-    check(answer)
-    out = capsys.readouterr().out
-    assert out.startswith("Correct.")
-    no_leak(out, ex)
-
-
-def fails(check, answer, ex, match):
-    with pytest.raises(ExerciseError, match=match) as info:
-        check(answer)
-    no_leak(str(info.value), ex)
 
 
 # ------------------------------------------------------------------------ 9.1
@@ -102,7 +91,7 @@ def test_output_side_is_bpkits_formula():
     (8, "expected a function"),
 ])
 def test_output_side_wrong(wrong, match):
-    fails(ch9.check_output_side, wrong, "9.1", match)
+    fails(ch9.check_output_side, match, "9.1", wrong)
 
 
 def _stub(*args):
@@ -143,7 +132,7 @@ def test_conv1d_dw_is_the_gradient_of_the_forward_pass():
     (lambda x, dy: None, "returned None"),
 ])
 def test_conv1d_dw_wrong(wrong, match):
-    fails(ch9.check_conv1d_dw, wrong, "9.2", match)
+    fails(ch9.check_conv1d_dw, match, "9.2", wrong)
 
 
 # ------------------------------------------------------------------------ 9.3
@@ -187,7 +176,7 @@ def _last_winner(x, dy):
     (lambda x, dy: None, "returned None"),
 ])
 def test_maxpool_backward_wrong(wrong, match):
-    fails(ch9.check_maxpool_backward, wrong, "9.3", match)
+    fails(ch9.check_maxpool_backward, match, "9.3", wrong)
 
 
 # ------------------------------------------------------------------------ 9.4
@@ -234,4 +223,4 @@ def _overwrites_dW(x, W, dy):
     (lambda x, W, dy: (None, None), "returned None for dx or dW"),
 ])
 def test_conv_backward_wrong(wrong, match):
-    fails(ch9.check_conv_backward, wrong, "9.4", match)
+    fails(ch9.check_conv_backward, match, "9.4", wrong)

@@ -12,11 +12,7 @@ from pathlib import Path
 INTRO = Path(__file__).resolve().parents[1] / "book" / "intro.md"
 
 # Symbols allowed in two rows, each with the reason. Keep this empty unless truly needed.
-EXCEPTIONS: dict[str, str] = {
-    "T": "the batch of targets (Chapter 3's $T$, a capital for a batch of $t$) and the number of "
-         "time steps of Chapter 10 ($t = 1, \\dots, T$, bpkit's shapes (N, T, H)); the Chapter 10 "
-         "row says so. Not yet renamed: either side touches many formulas and bpkit's docstrings.",
-}
+EXCEPTIONS: dict[str, str] = {}
 
 
 def table_rows(text: str) -> list[str]:

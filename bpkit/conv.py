@@ -164,7 +164,7 @@ def col2im(cols, x_shape, k: int, stride: int, padding: int) -> np.ndarray:
     for u in range(k):
         for v in range(k):
             xp[:, :, u:u + stride * ho:stride, v:v + stride * wo:stride] += cols[:, :, u, v]
-    return xp[:, :, padding:padding + h, padding:padding + w]
+    return np.ascontiguousarray(xp[:, :, padding:padding + h, padding:padding + w])
 
 
 def kernel_matrix(W) -> np.ndarray:
@@ -313,6 +313,8 @@ class MaxPool2D(_Pool2D):
             else:                      # overlapping: a pixel sums what it won in each window
                 dx[window] += dy * wins
             unclaimed &= ~wins
+        if self.stride >= self.k:
+            dx += 0.0  # a negative dy times False is -0.0; adding 0 makes it 0 (printed "0.")
         return dx
 
 

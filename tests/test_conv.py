@@ -118,15 +118,16 @@ def test_overlapping_max_pools_add_at_a_shared_winner():
 
 def test_max_pools_with_gaps_leave_the_skipped_pixels_at_zero():
     """Stride 3 > size 2: column 2 and row 2 lie in no window, so their gradient is exactly 0
-    (the in-place writes for windows apart must not leave anything behind there)."""
+    (the in-place writes for windows apart must not leave anything behind there), and a
+    negative gradient leaves +0.0, not -0.0, on the pixels that lost."""
     x = np.arange(25.0).reshape(1, 1, 5, 5)
     pool = MaxPool2D(2, stride=3)
     np.testing.assert_array_equal(pool.forward(x), [[[[6.0, 9.0], [21.0, 24.0]]]])
-    for _ in range(2):  # twice: nothing carried over from the first call
-        dx = pool.backward(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
-        want = np.zeros((5, 5))
-        want[1, 1], want[1, 4], want[4, 1], want[4, 4] = 1.0, 2.0, 3.0, 4.0
-        np.testing.assert_array_equal(dx[0, 0], want)
+    dx = pool.backward(np.array([[[[-1.0, -2.0], [-3.0, -4.0]]]]))
+    want = np.zeros((5, 5))
+    want[1, 1], want[1, 4], want[4, 1], want[4, 4] = -1.0, -2.0, -3.0, -4.0
+    np.testing.assert_array_equal(dx[0, 0], want)
+    assert not np.signbit(dx[dx == 0]).any()
 
 
 def test_avg_pooling_spreads_the_gradient_evenly():

@@ -182,6 +182,14 @@ NOTEBOOK_READY = """(name) => {
     && panel.content.widgets.length > 0);
 }"""
 
+
+def open_notebook(page, jupyterlab, name: str) -> None:
+    """Open the notebook ``name`` in JupyterLab and wait until its kernel is idle."""
+    page.goto(f"{jupyterlab.url}/lab/tree/{name}?token={jupyterlab.token}",
+              timeout=STARTUP_S * 1000)
+    page.wait_for_function(NOTEBOOK_READY, arg=name, timeout=STARTUP_S * 1000, polling=250)
+
+
 # Runs a JupyterLab command and waits for it, at most `ms` milliseconds.
 RUN_COMMAND = """async ([command, ms]) => {
   const run = window.jupyterapp.commands.execute(command);
@@ -259,10 +267,7 @@ def test_explorer_slider_is_recomputed_by_the_kernel(browser, jupyterlab):
     page = context.new_page()
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     try:
-        page.goto(f"{jupyterlab.url}/lab/tree/{NOTEBOOK}?token={jupyterlab.token}",
-                  timeout=STARTUP_S * 1000)
-        page.wait_for_function(NOTEBOOK_READY, arg=NOTEBOOK, timeout=STARTUP_S * 1000,
-                               polling=250)
+        open_notebook(page, jupyterlab, NOTEBOOK)
         print(f"  notebook open, kernel idle: {time.perf_counter() - started:.1f} s")
 
         # The saved outputs hold an explorer too (restored from the notebook's widget state):
@@ -355,10 +360,7 @@ def widget_in_a_kernel(browser, jupyterlab, notebook: str, source: str, selector
     page = context.new_page()
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     try:
-        page.goto(f"{jupyterlab.url}/lab/tree/{notebook}?token={jupyterlab.token}",
-                  timeout=STARTUP_S * 1000)
-        page.wait_for_function(NOTEBOOK_READY, arg=notebook, timeout=STARTUP_S * 1000,
-                               polling=250)
+        open_notebook(page, jupyterlab, notebook)
         assert page.evaluate(RUN_COMMAND, ["notebook:run-all-cells", RUN_ALL_S * 1000])
         widget = page.locator(selector)
         widget.wait_for(timeout=WIDGET_S * 1000)

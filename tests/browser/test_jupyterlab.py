@@ -369,6 +369,15 @@ def widget_in_a_kernel(browser, jupyterlab, notebook: str, source: str, selector
         context.close()
 
 
+def wait_for_number(page, root, selector: str, value: float) -> None:
+    """Wait until the number the widget ``root`` shows at ``selector`` (its data-exact, what
+    the page received) is ``value`` to 1e-12: the kernel has answered."""
+    page.wait_for_function(
+        "([root, selector, v]) => Math.abs(Number(root.querySelector(selector).dataset.exact)"
+        " - v) <= 1e-12 * Math.abs(v) + 1e-16",
+        arg=[root, selector, value], timeout=WIDGET_S * 1000, polling=50)
+
+
 TRAINER = ".jp-OutputArea-output .bpw-trainer"
 TRAINER_NOTEBOOK = "trainer_in_a_kernel.ipynb"
 # How many units the drawn network has, and the step the status line shows.
@@ -440,10 +449,7 @@ def test_conv_explorer_is_recomputed_by_the_kernel(browser, jupyterlab):
         def wait_for_bpkit(controls, previous):
             expected = conv_state(controls, data)
             assert not close(expected["value"], previous)  # only the kernel's answer shows it
-            page.wait_for_function(
-                "([root, v]) => Math.abs(Number(root.querySelector('[data-role=value]')"
-                ".dataset.exact) - v) <= 1e-12 * Math.abs(v) + 1e-16",
-                arg=[handle, expected["value"]], timeout=WIDGET_S * 1000, polling=50)
+            wait_for_number(page, handle, "[data-role=value]", expected["value"])
             shown = handle.evaluate(READ_CONV)
             assert shown["controls"] == controls
             assert all(close(a, b) or a == b == 0 for row_a, row_b in
@@ -490,12 +496,6 @@ def test_through_time_is_recomputed_by_the_kernel(browser, jupyterlab):
         assert (start["steps"], start["scale"]) == (30, 1.0)
         assert close(start["ratio"], expected(start, 0))
 
-        def wait_for_ratio(value):
-            page.wait_for_function(
-                "([root, v]) => Math.abs(Number(root.querySelector('[data-role=ratio]')"
-                ".dataset.exact) - v) <= 1e-12 * Math.abs(v)",
-                arg=[handle, value], timeout=WIDGET_S * 1000, polling=50)
-
         widget.locator("input[name=scale]").focus()
         page.keyboard.press("ArrowLeft")  # a smaller W_h: the ratio changes
         widget.locator("input[name=steps]").focus()
@@ -503,10 +503,10 @@ def test_through_time_is_recomputed_by_the_kernel(browser, jupyterlab):
         moved = handle.evaluate(READ_THROUGH_TIME)
         assert (moved["steps"], moved["scale"]) == (31, 0.95)
         assert not close(expected(moved, 0), start["ratio"])
-        wait_for_ratio(expected(moved, 0))
+        wait_for_number(page, handle, "[data-role=ratio]", expected(moved, 0))
         widget.get_by_role("button", name="New seed").click()  # seed 1: new weights
         assert not close(expected(moved, 1), expected(moved, 0))
-        wait_for_ratio(expected(moved, 1))
+        wait_for_number(page, handle, "[data-role=ratio]", expected(moved, 1))
         assert errors == [], errors
 
 
@@ -548,10 +548,7 @@ def test_backward_stepper_steps_in_the_kernel(browser, jupyterlab):
         widget.locator("input[name=x]").focus()
         page.keyboard.press("ArrowRight")  # x 0.8 -> 0.85: the kernel recomputes
         ours.set(x=0.85)
-        page.wait_for_function(
-            "([root, v]) => Math.abs(Number(root.querySelector('g[data-node=x] .bpw-value')"
-            ".dataset.exact) - v) <= 1e-12",
-            arg=[handle, 0.85], timeout=WIDGET_S * 1000, polling=50)
+        wait_for_number(page, handle, "g[data-node=x] .bpw-value", 0.85)
         shown = handle.evaluate(READ_STEPPER)
         assert sorted(shown) == sorted(ours.shown)
         assert all(close(shown[name], g) or shown[name] == g == 0
@@ -589,9 +586,6 @@ def test_generalisation_explorer_is_answered_by_the_kernel(browser, jupyterlab):
         picked = {**start["controls"], "n_train": 300, "dropout": 0.5}
         want = generalisation_state(runs, picked)["val_loss"]
         assert not close(want, start["val_loss"])
-        page.wait_for_function(
-            "([root, v]) => Math.abs(Number(root.querySelector('[data-key=val_loss]')"
-            ".dataset.exact) - v) <= 1e-12 * Math.abs(v)",
-            arg=[handle, want], timeout=WIDGET_S * 1000, polling=50)
+        wait_for_number(page, handle, "[data-key=val_loss]", want)
         assert handle.evaluate(READ_GENERALISATION)["controls"] == picked
         assert errors == [], errors
